@@ -1,0 +1,2 @@
+var t = typeof(AgentDispatch.Functions.ProbeFunction);
+Console.WriteLine(t.Assembly.Location);
