@@ -1,0 +1,93 @@
+using AgentDispatch.Auth;
+using AgentDispatch.Configuration;
+using AgentDispatch.Dispatch;
+using Azure.Core;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AgentDispatch;
+
+public static class AgentDispatchCoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// The host-agnostic services: options validated at start-up, the token provider and the VideoSDK
+    /// client with its one resilience handler. A <see cref="TokenCredential"/> or <see cref="SecretClient"/>
+    /// registered before this call is used instead of the built-in ones (tests, custom identities).
+    /// </summary>
+    public static IServiceCollection AddAgentDispatchCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<VideoSdkOptions>().BindConfiguration(VideoSdkOptions.Section).ValidateOnStart();
+        services.AddOptions<KeyVaultOptions>().BindConfiguration(KeyVaultOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<VideoSdkOptions>, VideoSdkOptionsValidator>();
+        services.AddSingleton<IValidateOptions<KeyVaultOptions>, KeyVaultOptionsValidator>();
+
+        // Built only when a vault is configured, so a plain local run never creates an Azure credential.
+        services.TryAddSingleton(sp => AzureCredentials.Create(sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value));
+        services.TryAddSingleton(sp =>
+        {
+            var vaultUri = sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value.VaultUri
+                ?? throw new InvalidOperationException("KeyVault:VaultUri is not set.");
+            return new SecretClient(vaultUri, sp.GetRequiredService<TokenCredential>());
+        });
+
+        services.TryAddSingleton<VideoSdkTokenMinter>();
+        services.TryAddSingleton(CreateTokenSource);
+        services.TryAddSingleton<IVideoSdkTokenProvider, VideoSdkTokenProvider>();
+
+        services
+            .AddHttpClient<IVideoSdkClient, VideoSdkClient>((sp, http) =>
+            {
+                var options = sp.GetRequiredService<IOptions<VideoSdkOptions>>().Value;
+                http.BaseAddress = WithTrailingSlash(options.BaseUrl);
+                // The resilience handler owns every time limit.
+                http.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                ConnectTimeout = sp.GetRequiredService<IOptions<VideoSdkOptions>>().Value.ConnectTimeout,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                // A redirected POST would turn into a GET; a redirect means the base URL is wrong.
+                AllowAutoRedirect = false,
+                UseCookies = false,
+            })
+            .RedactLoggedHeaders(static _ => true)
+            .AddResilienceHandler(VideoSdkResilience.PipelineName, static (pipeline, context) =>
+                VideoSdkResilience.Configure(
+                    pipeline,
+                    context.ServiceProvider.GetRequiredService<IOptions<VideoSdkOptions>>().Value,
+                    context.ServiceProvider.GetRequiredService<TimeProvider>()));
+
+        return services;
+    }
+
+    private static IVideoSdkTokenSource CreateTokenSource(IServiceProvider sp)
+    {
+        var videoSdk = sp.GetRequiredService<IOptions<VideoSdkOptions>>().Value;
+        var vault = sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value;
+        var time = sp.GetRequiredService<TimeProvider>();
+
+        if (vault.VaultUri is null)
+        {
+            return new AppSettingTokenSource(videoSdk.AuthToken!, time);
+        }
+
+        var reader = new KeyVaultSecretReader(sp.GetRequiredService<SecretClient>());
+        if (videoSdk.MintsTokens)
+        {
+            return new KeyVaultMintedTokenSource(
+                reader, videoSdk.ApiKeySecretName!, videoSdk.ApiSecretSecretName!, vault.SecretCacheDuration,
+                sp.GetRequiredService<VideoSdkTokenMinter>(), time);
+        }
+
+        // With a vault configured, VideoSdk:AuthToken is ignored: /api/health names the source in use.
+        return new KeyVaultTokenSource(reader, videoSdk.TokenSecretName, vault.SecretCacheDuration, time);
+    }
+
+    private static Uri WithTrailingSlash(Uri uri)
+        => uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Logging;
+
+namespace AgentDispatch.Auth;
+
+/// <summary>
+/// Caches one token for all callers. The hot path is a field read; only a due renewal takes the
+/// lock, and callers arriving during it wait for that one read instead of starting their own
+/// (Key Vault throttles at about 4,000 reads per 10 s per vault).
+/// </summary>
+public sealed partial class VideoSdkTokenProvider(IVideoSdkTokenSource source, TimeProvider time, ILogger<VideoSdkTokenProvider> logger)
+    : IVideoSdkTokenProvider, IDisposable
+{
+    /// <summary>
+    /// While the source fails, a token still believed good is kept this much longer before trying
+    /// again; and a token refused again within this time is not re-read again (one read per refusal).
+    /// </summary>
+    internal static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile IssuedToken? _current;
+    private string? _lastRejected;
+    private DateTimeOffset _lastRejectedAt;
+
+    public string Source => source.Description;
+
+    public ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
+    {
+        var current = _current;
+        return current is not null && time.GetUtcNow() < current.RenewAt
+            ? ValueTask.FromResult(current.Value)
+            : new ValueTask<string>(RefreshAsync(rejectedToken: null, cancellationToken));
+    }
+
+    public ValueTask<string> RenewAsync(string rejectedToken, CancellationToken cancellationToken)
+        => new(RefreshAsync(rejectedToken, cancellationToken));
+
+    public void Dispose() => _gate.Dispose();
+
+    private async Task<string> RefreshAsync(string? rejectedToken, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = _current;
+            var now = time.GetUtcNow();
+            if (rejectedToken is null && current is not null && now < current.RenewAt)
+            {
+                return current.Value; // another caller renewed it while this one waited
+            }
+
+            if (rejectedToken is not null && current is not null
+                && (current.Value != rejectedToken || (rejectedToken == _lastRejected && now - _lastRejectedAt < Grace)))
+            {
+                // Renewed since this caller got its token, or the source was just re-read for the same
+                // refusal and gave the same token back: another read would only cost a vault call.
+                return current.Value;
+            }
+
+            try
+            {
+                var issued = await source.FetchAsync(reload: rejectedToken is not null, cancellationToken).ConfigureAwait(false);
+                _current = issued;
+                if (rejectedToken is not null)
+                {
+                    _lastRejected = rejectedToken;
+                    _lastRejectedAt = now;
+                }
+
+                Log.TokenRenewed(logger, source.Description, issued.RenewAt);
+                return issued.Value;
+            }
+            catch (TokenUnavailableException ex) when (ex.IsTransient && rejectedToken is null && current is not null)
+            {
+                // The vault is briefly unreachable but nothing says the token we hold went bad: keep
+                // using it for a short while rather than failing every dispatch.
+                Log.KeepingTokenWhileSourceFails(logger, source.Description, ex.Message);
+                _current = current with { RenewAt = now + Grace };
+                return current.Value;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "VideoSDK token renewed from {TokenSource}; next renewal at {RenewAt:o}")]
+        public static partial void TokenRenewed(ILogger logger, string tokenSource, DateTimeOffset renewAt);
+
+        [LoggerMessage(2, LogLevel.Warning, "Could not renew the VideoSDK token from {TokenSource} ({Reason}); keeping the current token for now")]
+        public static partial void KeepingTokenWhileSourceFails(ILogger logger, string tokenSource, string reason);
+    }
+}

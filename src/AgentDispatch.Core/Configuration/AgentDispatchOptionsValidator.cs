@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace AgentDispatch.Configuration;
+
+/// <summary>
+/// Start-up checks that name the setting to fix. Runs through <c>ValidateOnStart</c>, so a bad
+/// setting stops the app before it takes a request instead of failing the first dispatch.
+/// </summary>
+internal sealed class VideoSdkOptionsValidator(IConfiguration configuration) : IValidateOptions<VideoSdkOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VideoSdkOptions options)
+    {
+        var failures = new List<string>();
+        // Whether a vault is configured, read as text: a bad vault URI is KeyVaultOptionsValidator's to report.
+        var vaultConfigured = !string.IsNullOrWhiteSpace(configuration[$"{KeyVaultOptions.Section}:{nameof(KeyVaultOptions.VaultUri)}"]);
+
+        SettingChecks.RejectUnresolvedReference(failures, "VideoSdk:AuthToken", options.AuthToken);
+        SettingChecks.RejectUnresolvedReference(failures, "VideoSdk:TokenSecretName", options.TokenSecretName);
+        SettingChecks.RejectUnresolvedReference(failures, "VideoSdk:ApiKeySecretName", options.ApiKeySecretName);
+        SettingChecks.RejectUnresolvedReference(failures, "VideoSdk:ApiSecretSecretName", options.ApiSecretSecretName);
+
+        if (!options.BaseUrl.IsAbsoluteUri || options.BaseUrl.Scheme is not ("https" or "http"))
+        {
+            failures.Add("VideoSdk:BaseUrl must be an absolute http(s) URL.");
+        }
+
+        if (!vaultConfigured && string.IsNullOrWhiteSpace(options.AuthToken))
+        {
+            failures.Add(
+                "No VideoSDK token source is configured: set KeyVault:VaultUri (the token, or the API key and secret, "
+                + "are read from Key Vault) or VideoSdk:AuthToken (a token in plain settings, for local development).");
+        }
+
+        if (vaultConfigured)
+        {
+            if (options.MintsTokens && string.IsNullOrWhiteSpace(options.ApiKeySecretName))
+            {
+                failures.Add("VideoSdk:ApiKeySecretName is required with VideoSdk:ApiSecretSecretName: both name the Key Vault secrets a token is minted from.");
+            }
+
+            if (options.MintsTokens && string.IsNullOrWhiteSpace(options.ApiSecretSecretName))
+            {
+                failures.Add("VideoSdk:ApiSecretSecretName is required with VideoSdk:ApiKeySecretName: both name the Key Vault secrets a token is minted from.");
+            }
+
+            if (!options.MintsTokens && string.IsNullOrWhiteSpace(options.TokenSecretName))
+            {
+                failures.Add("VideoSdk:TokenSecretName must name the Key Vault secret that holds the VideoSDK token.");
+            }
+        }
+
+        if (options.TokenLifetime < TimeSpan.FromMinutes(2) || options.TokenLifetime > TimeSpan.FromHours(1))
+        {
+            failures.Add("VideoSdk:TokenLifetime must be between 00:02:00 and 01:00:00.");
+        }
+
+        if (options.AttemptTimeout <= TimeSpan.Zero || options.TotalTimeout < options.AttemptTimeout)
+        {
+            failures.Add("VideoSdk:AttemptTimeout must be positive and no longer than VideoSdk:TotalTimeout.");
+        }
+
+        if (options.ConnectTimeout <= TimeSpan.Zero || options.ConnectTimeout >= options.AttemptTimeout)
+        {
+            failures.Add("VideoSdk:ConnectTimeout must be positive and shorter than VideoSdk:AttemptTimeout.");
+        }
+
+        if (options.MaxRetries is < 0 or > 5)
+        {
+            failures.Add("VideoSdk:MaxRetries must be between 0 and 5.");
+        }
+
+        if (options.MaxRetryAfter < TimeSpan.Zero)
+        {
+            failures.Add("VideoSdk:MaxRetryAfter must not be negative.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+internal sealed class KeyVaultOptionsValidator : IValidateOptions<KeyVaultOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KeyVaultOptions options)
+    {
+        var failures = new List<string>();
+        SettingChecks.RejectUnresolvedReference(failures, "KeyVault:ManagedIdentityClientId", options.ManagedIdentityClientId);
+
+        if (options.VaultUri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add("KeyVault:VaultUri must be an absolute https URL such as https://my-vault.vault.azure.net/.");
+        }
+
+        if (options.SecretCacheDuration < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("KeyVault:SecretCacheDuration must be at least 00:00:01.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+internal static class SettingChecks
+{
+    private const string KeyVaultReferencePrefix = "@Microsoft.KeyVault(";
+
+    /// <summary>
+    /// App Service hands an unresolvable Key Vault reference to the app as its literal text. Said
+    /// plainly here, instead of failing later as a bad token.
+    /// </summary>
+    public static void RejectUnresolvedReference(List<string> failures, string setting, string? value)
+    {
+        if (value is not null && value.TrimStart().StartsWith(KeyVaultReferencePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add(
+                $"{setting} holds an unresolved Key Vault reference (@Microsoft.KeyVault(...)): the Function App could not "
+                + "read the secret. Check the reference and that the app's identity has the Key Vault Secrets User role.");
+        }
+    }
+}

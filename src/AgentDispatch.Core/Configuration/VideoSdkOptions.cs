@@ -1,0 +1,43 @@
+namespace AgentDispatch.Configuration;
+
+/// <summary>Settings under <c>VideoSdk:</c> (app settings <c>VideoSdk__Name</c> in Azure).</summary>
+public sealed class VideoSdkOptions
+{
+    public const string Section = "VideoSdk";
+    public static readonly Uri DefaultBaseUrl = new("https://api.videosdk.live");
+
+    /// <summary>Where the dispatch API lives; <c>POST {BaseUrl}/v2/agent/dispatch</c>.</summary>
+    public Uri BaseUrl { get; set; } = DefaultBaseUrl;
+
+    /// <summary>A ready token in plain settings: local development only, used when <c>KeyVault:VaultUri</c> is not set.</summary>
+    public string? AuthToken { get; set; }
+
+    /// <summary>Key Vault secret holding a ready token (mode a).</summary>
+    public string TokenSecretName { get; set; } = "videosdk-auth-token";
+
+    /// <summary>Key Vault secret holding the API key (mode b, with <see cref="ApiSecretSecretName"/>).</summary>
+    public string? ApiKeySecretName { get; set; }
+
+    /// <summary>Key Vault secret holding the API secret that signs minted tokens (mode b).</summary>
+    public string? ApiSecretSecretName { get; set; }
+
+    /// <summary>Lifetime of a minted token; at most one hour.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>One attempt's limit; an attempt that times out may have dispatched and is never repeated.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The whole call's limit, retries and their waits included.</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Limit on connecting; a connection that never opened carried no request, so it is safe to retry.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Retries within one call, only for answers that prove nothing was dispatched.</summary>
+    public int MaxRetries { get; set; } = 2;
+
+    /// <summary>The longest <c>Retry-After</c> waited for inside one call; longer waits go back to the caller.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    internal bool MintsTokens => ApiKeySecretName is not null || ApiSecretSecretName is not null;
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AgentDispatch.Core.Tests.Configuration;
+
+/// <summary>A bad or missing setting stops start-up with a message naming it.</summary>
+public sealed class StartupValidationTests
+{
+    private static async Task<string> StartupFailure(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddAgentDispatchCore();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        var failures = ex is AggregateException aggregate ? aggregate.InnerExceptions : [ex];
+        return string.Join('\n', failures.SelectMany(f => Assert.IsType<OptionsValidationException>(f).Failures));
+    }
+
+    private static async Task StartsCleanly(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddAgentDispatchCore();
+        using var host = builder.Build();
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task NoTokenSource_NamesBothSettings()
+    {
+        var message = await StartupFailure([]);
+
+        Assert.Contains("KeyVault:VaultUri", message, StringComparison.Ordinal);
+        Assert.Contains("VideoSdk:AuthToken", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnresolvedKeyVaultReference_IsCalledOut()
+    {
+        var message = await StartupFailure(new() { ["VideoSdk:AuthToken"] = "@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/t/)" });
+
+        Assert.Contains("VideoSdk:AuthToken holds an unresolved Key Vault reference", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HalfOfMintMode_NamesTheMissingSetting()
+    {
+        var message = await StartupFailure(new()
+        {
+            ["KeyVault:VaultUri"] = "https://v.vault.azure.net/",
+            ["VideoSdk:ApiKeySecretName"] = "key",
+        });
+
+        Assert.Contains("VideoSdk:ApiSecretSecretName is required", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("KeyVault:VaultUri", "http://v.vault.azure.net/", "KeyVault:VaultUri must be an absolute https URL")]
+    [InlineData("VideoSdk:TokenLifetime", "02:00:00", "VideoSdk:TokenLifetime must be between")]
+    [InlineData("VideoSdk:MaxRetries", "9", "VideoSdk:MaxRetries must be between 0 and 5")]
+    [InlineData("VideoSdk:BaseUrl", "ftp://example.com/", "VideoSdk:BaseUrl must be an absolute http(s) URL")]
+    public async Task BadValue_NamesTheSetting(string key, string value, string expected)
+    {
+        var message = await StartupFailure(new() { ["VideoSdk:AuthToken"] = "t", [key] = value });
+
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlainToken_Starts()
+        => await StartsCleanly(new() { ["VideoSdk:AuthToken"] = "t" });
+
+    [Fact]
+    public async Task VaultOnly_StartsWithoutContactingIt()
+        => await StartsCleanly(new() { ["KeyVault:VaultUri"] = "https://127.0.0.1:1/" });
+}

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using AgentDispatch.Dispatch;
+using AgentDispatch.Testing;
+using Microsoft.AspNetCore.Http;
+
+namespace AgentDispatch.Core.Tests.Dispatch;
+
+/// <summary>The typed client against a real HTTP server on loopback, registered exactly as the app registers it.</summary>
+public sealed class VideoSdkClientTests
+{
+    private const string Token = "eyJ-test-token-never-logged";
+
+    private static readonly DispatchRequest Example = new(
+        VideoSdkExamples.MeetingId,
+        VideoSdkExamples.AgentId,
+        System.Text.Json.JsonDocument.Parse("""{"variables":[{"name":"fname","value":"ankit"}]}""").RootElement.Clone(),
+        "abcd-abcd-abcd-abcd");
+
+    private static CoreServices Services(Uri baseUrl, params (string Key, string Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["VideoSdk:BaseUrl"] = baseUrl.AbsoluteUri,
+            ["VideoSdk:AuthToken"] = Token,
+            ["VideoSdk:AttemptTimeout"] = "00:00:02",
+            ["VideoSdk:ConnectTimeout"] = "00:00:01",
+            ["VideoSdk:TotalTimeout"] = "00:00:10",
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return CoreServices.Build(settings);
+    }
+
+    private static async Task<(DispatchOutcome Outcome, LoopbackServer Server, CoreServices Services)> DispatchAgainst(
+        Func<HttpContext, ReceivedRequest, Task> answer, DispatchRequest? request = null)
+    {
+        var server = await LoopbackServer.StartAsync(answer);
+        var services = Services(server.BaseAddress);
+        var outcome = await services.Get<IVideoSdkClient>().DispatchAsync(request ?? Example, CancellationToken.None);
+        return (outcome, server, services);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_DocumentedExample_GoesOverTheWireFieldForField()
+    {
+        var (outcome, server, services) = await DispatchAgainst(LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson));
+        await using var _ = server;
+        await using var __ = services;
+
+        var sent = Assert.Single(server.Requests);
+        Assert.Equal("POST", sent.Method);
+        Assert.Equal("/v2/agent/dispatch", sent.Path);
+        Assert.Equal(Token, sent.Headers["Authorization"]); // the raw token: no "Bearer "
+        Assert.Equal("application/json", sent.Headers["Content-Type"]);
+        var body = JsonNode.Parse(sent.Body)!.AsObject();
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(VideoSdkExamples.DispatchRequestJson), body));
+        Assert.Equal(["meetingId", "agentId", "metadata", "versionId"], body.Select(p => p.Key));
+        Assert.Equal(DispatchOutcomeKind.Assigned, outcome.Kind);
+        Assert.Equal(200, outcome.UpstreamStatus);
+        Assert.Equal(VideoSdkExamples.SuccessResponseJson, outcome.ResponseBody);
+        Assert.Equal("Agent dispatch requested successfully.", outcome.Message);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_OptionalFieldsAbsent_LeavesThemOffTheWire()
+    {
+        var (_, server, services) = await DispatchAgainst(
+            LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson), new DispatchRequest("abcd-efgh-ijkl", "MyAgent"));
+        await using var _s = server;
+        await using var _p = services;
+
+        Assert.Equal("""{"meetingId":"abcd-efgh-ijkl","agentId":"MyAgent"}""", Assert.Single(server.Requests).BodyText);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_BaseUrlWithPath_KeepsThePath()
+    {
+        await using var server = await LoopbackServer.StartAsync(LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson));
+        await using var services = Services(new Uri(server.BaseAddress, "videosdk"));
+
+        await services.Get<IVideoSdkClient>().DispatchAsync(Example, CancellationToken.None);
+
+        Assert.Equal("/videosdk/v2/agent/dispatch", Assert.Single(server.Requests).Path);
+    }
+
+    public static TheoryData<string, int, DispatchOutcomeKind> DocumentedFailures()
+    {
+        var data = new TheoryData<string, int, DispatchOutcomeKind>();
+        foreach (var status in new[] { 200, 400, 404, 500 })
+        {
+            data.Add("No workers available", status, DispatchOutcomeKind.Capacity);
+            data.Add("No Workers Registered", status, DispatchOutcomeKind.Configuration);
+            data.Add("Agent Not Deployed", status, DispatchOutcomeKind.Configuration);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(DocumentedFailures))]
+    public async Task DispatchAsync_DocumentedFailureMessage_IsClassifiedByItsText(string message, int status, DispatchOutcomeKind expected)
+    {
+        var (outcome, server, services) = await DispatchAgainst(LoopbackServer.Answer(status, $$"""{"message":"{{message}}"}"""));
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(expected, outcome.Kind);
+        Assert.Equal(message, outcome.Message);
+        Assert.Equal(status, outcome.UpstreamStatus);
+        // "No workers available" proves nothing was dispatched: retried in-call (twice by default). The others never are.
+        Assert.Equal(expected == DispatchOutcomeKind.Capacity ? 3 : 1, server.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData(400, DispatchOutcomeKind.Rejected)]
+    [InlineData(404, DispatchOutcomeKind.Rejected)]
+    [InlineData(422, DispatchOutcomeKind.Rejected)]
+    [InlineData(500, DispatchOutcomeKind.Transient)]
+    [InlineData(502, DispatchOutcomeKind.Transient)]
+    [InlineData(504, DispatchOutcomeKind.Transient)]
+    [InlineData(307, DispatchOutcomeKind.Rejected)]
+    public async Task DispatchAsync_OtherStatus_IsClassifiedAndNeverResent(int status, DispatchOutcomeKind expected)
+    {
+        var (outcome, server, services) = await DispatchAgainst(
+            LoopbackServer.Answer(status, """{"message":"meeting not found"}""", ("Location", "http://127.0.0.1:1/elsewhere")));
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(expected, outcome.Kind);
+        Assert.Equal("meeting not found", outcome.Message);
+        Assert.Single(server.Requests); // a 5xx may have dispatched: not repeated here
+    }
+
+    [Fact]
+    public async Task DispatchAsync_NonJsonErrorBody_StillClassifiedByStatus()
+    {
+        var (outcome, server, services) = await DispatchAgainst(async (context, _) =>
+        {
+            context.Response.StatusCode = 502;
+            await context.Response.WriteAsync("<html>bad gateway</html>");
+        });
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(DispatchOutcomeKind.Transient, outcome.Kind);
+        Assert.Equal("VideoSDK answered 502.", outcome.Message);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_CapacityWithLongRetryAfter_HandsTheWaitBackWithoutWaiting()
+    {
+        var (outcome, server, services) = await DispatchAgainst(LoopbackServer.Answer(503, VideoSdkExamples.NoWorkersAvailableJson, ("Retry-After", "120")));
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(DispatchOutcomeKind.Capacity, outcome.Kind);
+        Assert.Equal(TimeSpan.FromSeconds(120), outcome.RetryAfter);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_CapacityWithShortRetryAfter_WaitsItOutAndRetries()
+    {
+        var answers = 0;
+        var (outcome, server, services) = await DispatchAgainst(async (context, request) =>
+        {
+            if (Interlocked.Increment(ref answers) == 1)
+            {
+                await LoopbackServer.Answer(429, VideoSdkExamples.NoWorkersAvailableJson, ("Retry-After", "1"))(context, request);
+                return;
+            }
+
+            await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
+        });
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(DispatchOutcomeKind.Assigned, outcome.Kind);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_RetryAfterIsHonoured_NotShortened()
+    {
+        var arrivals = new List<long>();
+        await using var server = await LoopbackServer.StartAsync(async (context, request) =>
+        {
+            lock (arrivals)
+            {
+                arrivals.Add(Stopwatch.GetTimestamp());
+            }
+
+            await LoopbackServer.Answer(503, VideoSdkExamples.NoWorkersAvailableJson, ("Retry-After", "1"))(context, request);
+        });
+        await using var services = Services(server.BaseAddress);
+
+        var outcome = await services.Get<IVideoSdkClient>().DispatchAsync(Example, CancellationToken.None);
+
+        Assert.Equal(DispatchOutcomeKind.Capacity, outcome.Kind);
+        Assert.Equal(3, arrivals.Count); // the first attempt and two retries (VideoSdk:MaxRetries)
+        Assert.True(Stopwatch.GetElapsedTime(arrivals[0], arrivals[1]) >= TimeSpan.FromMilliseconds(950));
+    }
+
+    [Fact]
+    public async Task DispatchAsync_ConfigurationErrorAs503_IsNotRetried()
+    {
+        var (outcome, server, services) = await DispatchAgainst(LoopbackServer.Answer(503, """{"message":"Agent Not Deployed"}""", ("Retry-After", "0")));
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(DispatchOutcomeKind.Configuration, outcome.Kind);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_ConnectionRefused_IsTransientAndNothingWasSent()
+    {
+        await using var services = Services(new Uri($"http://127.0.0.1:{LoopbackPorts.GetFreeTcpPort()}/"));
+
+        var outcome = await services.Get<IVideoSdkClient>().DispatchAsync(Example, CancellationToken.None);
+
+        Assert.Equal(DispatchOutcomeKind.Transient, outcome.Kind);
+        Assert.Null(outcome.UpstreamStatus);
+        Assert.True(outcome.IsRetryable);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_ConnectionDroppedAfterSending_IsUnknownAndNotResent()
+    {
+        var (outcome, server, services) = await DispatchAgainst((context, _) =>
+        {
+            context.Abort();
+            return Task.CompletedTask;
+        });
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(DispatchOutcomeKind.Unknown, outcome.Kind);
+        Assert.False(outcome.IsRetryable);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_AnswerSlowerThanTheAttemptTimeout_IsUnknownAndNotResent()
+    {
+        var (outcome, server, services) = await DispatchAgainst(async (context, request) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(DispatchOutcomeKind.Unknown, outcome.Kind);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_CallerCancels_Throws()
+    {
+        await using var server = await LoopbackServer.StartAsync(async (context, _) => await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted));
+        await using var services = Services(server.BaseAddress);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => services.Get<IVideoSdkClient>().DispatchAsync(Example, cancel.Token));
+    }
+
+    [Fact]
+    public async Task DispatchAsync_Unauthorized_WithAPlainSettingToken_IsNotResent()
+    {
+        var (outcome, server, services) = await DispatchAgainst(LoopbackServer.Answer(401, """{"message":"Invalid token"}"""));
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(DispatchOutcomeKind.Unauthorized, outcome.Kind);
+        Assert.Single(server.Requests); // the setting gave the same token again: resending could not help
+    }
+
+    [Fact]
+    public async Task DispatchAsync_AnyOutcome_NeverLogsTheToken()
+    {
+        foreach (var status in new[] { 200, 401, 500, 503 })
+        {
+            var (_, server, services) = await DispatchAgainst(LoopbackServer.Answer(status, """{"message":"x"}"""));
+            await using var _s = server;
+            await using var _p = services;
+
+            Assert.NotEmpty(services.Logs.GetSnapshot());
+            Assert.DoesNotContain(Token, services.AllLogText(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task DispatchAsync_ResponseBody_IsKeptVerbatim()
+    {
+        const string body = """{"message":"Agent dispatch requested successfully.","data":{"success":true,"status":"assigned","roomId":"r","agentId":"a","extra":[1,2]}}""";
+        var (outcome, server, services) = await DispatchAgainst(LoopbackServer.Answer(200, body));
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(body, outcome.ResponseBody);
+        Assert.Equal(Encoding.UTF8.GetByteCount(body), Encoding.UTF8.GetByteCount(outcome.ResponseBody!));
+    }
+}

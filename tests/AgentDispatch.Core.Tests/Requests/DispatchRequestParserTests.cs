@@ -1,0 +1,153 @@
+using System.Text;
+using System.Text.Json;
+using AgentDispatch.Requests;
+using AgentDispatch.Testing;
+
+namespace AgentDispatch.Core.Tests.Requests;
+
+public sealed class DispatchRequestParserTests
+{
+    private static ParseResult<AgentDispatch.Dispatch.DispatchRequest> Parse(string json) => DispatchRequestParser.Parse(Encoding.UTF8.GetBytes(json));
+
+    private static IDictionary<string, string[]> ErrorsOf(string json)
+    {
+        var result = Parse(json);
+        Assert.Null(result.Value);
+        return result.Errors!.ToDictionary();
+    }
+
+    [Fact]
+    public void Parse_DocumentedExample_ReadsEveryField()
+    {
+        var request = Parse(VideoSdkExamples.DispatchRequestJson).Value!;
+
+        Assert.Equal("xxxx-xxxx-xxxx", request.MeetingId);
+        Assert.Equal("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", request.AgentId);
+        Assert.Equal("abcd-abcd-abcd-abcd", request.VersionId);
+        Assert.Equal("ankit", request.Metadata!.Value.GetProperty("variables")[0].GetProperty("value").GetString());
+    }
+
+    [Fact]
+    public void Parse_OnlyRequiredFields_LeavesOptionalOnesAbsent()
+    {
+        var request = Parse("""{"meetingId":"abcd-efgh-ijkl","agentId":"MyAgent"}""").Value!;
+
+        Assert.Null(request.Metadata);
+        Assert.Null(request.VersionId);
+    }
+
+    [Fact]
+    public void Parse_NullOptionalFields_AreAbsent()
+    {
+        var request = Parse("""{"meetingId":"m","agentId":"a","metadata":null,"versionId":null}""").Value!;
+
+        Assert.Null(request.Metadata);
+        Assert.Null(request.VersionId);
+    }
+
+    [Fact]
+    public void Parse_EmptyObject_NamesBothRequiredFields()
+    {
+        var errors = ErrorsOf("{}");
+
+        Assert.Equal(["is required."], errors["meetingId"]);
+        Assert.Equal(["is required."], errors["agentId"]);
+    }
+
+    [Fact]
+    public void Parse_SeveralBadFields_NamesEachOfThem()
+    {
+        var errors = ErrorsOf("""{"meetingId":42,"agentId":"  ","metadata":[1],"versionId":true}""");
+
+        Assert.Contains("must be a string, not a number.", errors["meetingId"]);
+        Assert.Contains("must not be blank.", errors["agentId"]);
+        Assert.Contains("must be a JSON object, not an array.", errors["metadata"]);
+        Assert.Contains("must be a string, not a boolean.", errors["versionId"]);
+        Assert.Equal(4, errors.Count);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{")]
+    [InlineData("{\"meetingId\":\"m\",}")]
+    [InlineData("{'meetingId':'m'}")]
+    [InlineData("{\"meetingId\":\"m\",\"agentId\":\"a\"} trailing")]
+    public void Parse_MalformedJson_IsABodyError(string json)
+    {
+        var errors = ErrorsOf(json);
+
+        Assert.Single(errors);
+        Assert.StartsWith("is ", errors["body"][0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[]", "must be a JSON object, not an array.")]
+    [InlineData("\"text\"", "must be a JSON object, not a string.")]
+    [InlineData("null", "must be a JSON object, not null.")]
+    public void Parse_NonObjectRoot_IsRejected(string json, string message)
+        => Assert.Equal([message], ErrorsOf(json)["body"]);
+
+    [Fact]
+    public void Parse_DuplicateField_IsRejectedRatherThanGuessed()
+    {
+        var errors = ErrorsOf("""{"meetingId":"a","meetingId":"b","agentId":"x"}""");
+
+        Assert.Contains("body", errors.Keys);
+    }
+
+    [Fact]
+    public void Parse_UnknownField_IsNamed()
+        => Assert.Contains("is not a known field", ErrorsOf("""{"meetingId":"m","agentId":"a","room":"r"}""")["room"][0], StringComparison.Ordinal);
+
+    [Fact]
+    public void Parse_WrongLetterCase_SuggestsTheFieldName()
+        => Assert.Contains("did you mean 'meetingId'?", ErrorsOf("""{"MeetingId":"m","agentId":"a"}""")["MeetingId"][0], StringComparison.Ordinal);
+
+    [Fact]
+    public void Parse_TooLongId_SaysTheLimit()
+    {
+        var json = JsonSerializer.Serialize(new { meetingId = new string('m', JsonFields.MaxIdLength + 1), agentId = "a" });
+
+        Assert.Equal([$"must be at most {JsonFields.MaxIdLength} characters (it has {JsonFields.MaxIdLength + 1})."], ErrorsOf(json)["meetingId"]);
+    }
+
+    [Theory]
+    [InlineData("\"abc\\ndef\"")]
+    [InlineData("\"abc\\u0000\"")]
+    [InlineData("\"\\ud800x\"")]
+    public void Parse_ControlCharactersOrBrokenUnicode_AreRejected(string meetingIdJson)
+        => Assert.Contains("control characters", ErrorsOf($$"""{"meetingId":{{meetingIdJson}},"agentId":"a"}""")["meetingId"][0], StringComparison.Ordinal);
+
+    [Fact]
+    public void Parse_SurroundingWhiteSpace_IsRejected()
+        => Assert.Equal(["must not start or end with white space."], ErrorsOf("""{"meetingId":" m","agentId":"a"}""")["meetingId"]);
+
+    [Fact]
+    public void Parse_UnicodeIds_AreAccepted()
+        => Assert.Equal("Agent-😀-ü", Parse("""{"meetingId":"m","agentId":"Agent-😀-ü"}""").Value!.AgentId);
+
+    [Fact]
+    public void Parse_OversizedMetadata_SaysTheLimit()
+    {
+        var json = JsonSerializer.Serialize(new { meetingId = "m", agentId = "a", metadata = new { blob = new string('x', DispatchRequestParser.MaxMetadataBytes) } });
+
+        Assert.StartsWith($"must be at most {DispatchRequestParser.MaxMetadataBytes} bytes", ErrorsOf(json)["metadata"][0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_DeepNesting_IsRejectedWithoutRecursingFurther()
+    {
+        var deep = new string('[', 10_000) + new string(']', 10_000);
+
+        Assert.Contains("body", ErrorsOf("""{"meetingId":"m","agentId":"a","metadata":{"x":""" + deep + "}}").Keys);
+    }
+
+    [Fact]
+    public void Parse_MetadataSurvivesItsDocument()
+    {
+        var request = Parse("""{"meetingId":"m","agentId":"a","metadata":{"k":"v"}}""").Value!;
+
+        // The parser disposed its JsonDocument; the metadata must not depend on it.
+        Assert.Equal("""{"k":"v"}""", request.Metadata!.Value.GetRawText());
+    }
+}
