@@ -49,7 +49,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
             })
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
-                ConnectTimeout = sp.GetRequiredService<IOptions<VideoSdkOptions>>().Value.ConnectTimeout,
+                ConnectTimeout = sp.GetRequiredService<IOptions<VideoSdkOptions>>().Value.EffectiveConnectTimeout,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 // A redirected POST would turn into a GET; a redirect means the base URL is wrong.
                 AllowAutoRedirect = false,

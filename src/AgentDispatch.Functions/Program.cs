@@ -1,6 +1,4 @@
-using Microsoft.Azure.Functions.Worker.Builder;
+using AgentDispatch.Functions;
 using Microsoft.Extensions.Hosting;
 
-var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-builder.Build().Run();
+AgentDispatchApp.CreateFunctionsBuilder(args).Build().Run();

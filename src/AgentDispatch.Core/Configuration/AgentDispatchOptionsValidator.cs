@@ -60,7 +60,7 @@ internal sealed class VideoSdkOptionsValidator(IConfiguration configuration) : I
             failures.Add("VideoSdk:AttemptTimeout must be positive and no longer than VideoSdk:TotalTimeout.");
         }
 
-        if (options.ConnectTimeout <= TimeSpan.Zero || options.ConnectTimeout >= options.AttemptTimeout)
+        if (options.EffectiveConnectTimeout <= TimeSpan.Zero || options.EffectiveConnectTimeout >= options.AttemptTimeout)
         {
             failures.Add("VideoSdk:ConnectTimeout must be positive and shorter than VideoSdk:AttemptTimeout.");
         }

@@ -30,8 +30,14 @@ public sealed class VideoSdkOptions
     /// <summary>The whole call's limit, retries and their waits included.</summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Limit on connecting; a connection that never opened carried no request, so it is safe to retry.</summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Limit on connecting; a connection that never opened carried no request, so it is safe to retry.
+    /// Unset: 5 s, or half of <see cref="AttemptTimeout"/> when that is shorter.
+    /// </summary>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    internal TimeSpan EffectiveConnectTimeout
+        => ConnectTimeout ?? (AttemptTimeout / 2 < TimeSpan.FromSeconds(5) ? AttemptTimeout / 2 : TimeSpan.FromSeconds(5));
 
     /// <summary>Retries within one call, only for answers that prove nothing was dispatched.</summary>
     public int MaxRetries { get; set; } = 2;

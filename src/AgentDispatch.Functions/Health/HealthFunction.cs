@@ -1,0 +1,32 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AgentDispatch.Auth;
+using AgentDispatch.Configuration;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace AgentDispatch.Functions.Health;
+
+/// <summary>
+/// <c>GET /api/health</c>: liveness, and which token source and VideoSDK URL are in use. It reads
+/// no secret and contacts nothing, so probing it costs nothing and reveals nothing.
+/// </summary>
+public sealed class HealthFunction(IVideoSdkTokenProvider tokens, IOptions<VideoSdkOptions> videoSdk)
+{
+    private static readonly string Version =
+        typeof(HealthFunction).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    [Function("Health")]
+    public IResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request)
+        => TypedResults.Json(
+            new HealthReport("ok", tokens.Source, videoSdk.Value.BaseUrl.AbsoluteUri, Version),
+            FunctionsJsonContext.Default.HealthReport);
+}
+
+public sealed record HealthReport(string Status, string TokenSource, string VideoSdkBaseUrl, string Version);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(HealthReport))]
+public sealed partial class FunctionsJsonContext : JsonSerializerContext;

@@ -1,0 +1,238 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using AgentDispatch.VideoSdkEmulator.Deployments;
+using AgentDispatch.VideoSdkEmulator.Dispatch;
+using AgentDispatch.VideoSdkEmulator.Faults;
+using AgentDispatch.VideoSdkEmulator.Hosting;
+using AgentDispatch.VideoSdkEmulator.Workers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace AgentDispatch.VideoSdkEmulator.Control;
+
+/// <summary>
+/// <c>/_emulator/*</c>: lets a test, a benchmark or a person shape and inspect the emulator over
+/// HTTP. Handlers are plain request delegates with source-generated JSON, so nothing here needs
+/// reflection and the host app's JSON settings do not leak in.
+/// </summary>
+internal sealed class ControlEndpoints(EmulatorState state, ILogger<ControlEndpoints> logger)
+{
+    public const string Prefix = "/_emulator";
+
+    private static EmulatorJsonContext Json => EmulatorJsonContext.Wire;
+
+    public void Map(IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup(Prefix);
+        group.MapGet("/health", GetHealth);
+        group.MapPost("/reset", Reset);
+
+        group.MapGet("/workers", GetWorkers);
+        group.MapPost("/workers", RegisterWorker);
+        group.MapDelete("/workers", ClearWorkers);
+        group.MapDelete("/workers/{id}", RemoveWorker);
+
+        group.MapGet("/deployments", GetDeployments);
+        group.MapPut("/deployments", SetDeployments);
+
+        group.MapGet("/dispatches", GetDispatches);
+        group.MapDelete("/dispatches", ClearDispatches);
+
+        group.MapGet("/faults", GetFaults);
+        group.MapPut("/faults", SetFaults);
+        group.MapDelete("/faults", ClearFaults);
+    }
+
+    private Task GetHealth(HttpContext context) => WriteAsync(context, HealthBody.Ok, Json.HealthBody);
+
+    private Task Reset(HttpContext context)
+    {
+        state.Reset();
+        Log.StateReset(logger);
+        return NoContent(context);
+    }
+
+    private Task GetWorkers(HttpContext context) => WriteAsync(context, state.Workers, Json.IReadOnlyListWorkerInfo);
+
+    private async Task RegisterWorker(HttpContext context)
+    {
+        var registration = await ReadAsync(context, Json.WorkerRegistration).ConfigureAwait(false);
+        if (registration is null)
+        {
+            return;
+        }
+
+        WorkerInfo worker;
+        try
+        {
+            worker = state.RegisterWorker(registration);
+        }
+        catch (ArgumentException ex)
+        {
+            await BadRequest(context, ex).ConfigureAwait(false);
+            return;
+        }
+
+        Log.WorkerRegistered(logger, worker.Id, worker.AgentId, worker.MaxProcesses, worker.LoadThreshold, worker.Draining);
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        context.Response.Headers.Location = $"{Prefix}/workers/{Uri.EscapeDataString(worker.Id)}";
+        await WriteAsync(context, worker, Json.WorkerInfo).ConfigureAwait(false);
+    }
+
+    private Task ClearWorkers(HttpContext context)
+    {
+        state.ClearWorkers();
+        Log.WorkersCleared(logger);
+        return NoContent(context);
+    }
+
+    private Task RemoveWorker(HttpContext context)
+    {
+        var id = context.Request.RouteValues["id"] as string ?? string.Empty;
+        if (!state.RemoveWorker(id))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return WriteAsync(context, new MessageBody("Worker not found."), Json.MessageBody);
+        }
+
+        Log.WorkerRemoved(logger, id);
+        return NoContent(context);
+    }
+
+    private Task GetDeployments(HttpContext context) => WriteAsync(context, state.Deployments, Json.IReadOnlyListDeployment);
+
+    private async Task SetDeployments(HttpContext context)
+    {
+        var deployments = await ReadAsync(context, Json.DeploymentArray).ConfigureAwait(false);
+        if (deployments is null)
+        {
+            return;
+        }
+
+        try
+        {
+            state.SetDeployments(deployments);
+        }
+        catch (ArgumentException ex)
+        {
+            await BadRequest(context, ex).ConfigureAwait(false);
+            return;
+        }
+
+        Log.DeploymentsReplaced(logger, deployments.Length);
+        await WriteAsync(context, state.Deployments, Json.IReadOnlyListDeployment).ConfigureAwait(false);
+    }
+
+    private Task GetDispatches(HttpContext context)
+    {
+        var filter = context.Request.Query["outcome"];
+        if (filter.Count == 0)
+        {
+            return WriteAsync(context, state.Dispatches, Json.IReadOnlyListDispatchRecord);
+        }
+
+        if (!TryParseOutcome(filter.ToString(), out var outcome))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return WriteAsync(context, new MessageBody($"Unknown outcome '{filter}'."), Json.MessageBody);
+        }
+
+        return WriteAsync(context, state.GetDispatches(outcome), Json.IReadOnlyListDispatchRecord);
+    }
+
+    private Task ClearDispatches(HttpContext context)
+    {
+        state.ClearDispatches();
+        return NoContent(context);
+    }
+
+    private Task GetFaults(HttpContext context) => WriteAsync(context, state.Faults, Json.FaultSettings);
+
+    private async Task SetFaults(HttpContext context)
+    {
+        var faults = await ReadAsync(context, Json.FaultSettings).ConfigureAwait(false);
+        if (faults is null)
+        {
+            return;
+        }
+
+        if (!faults.IsValid(out var error))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await WriteAsync(context, new MessageBody(error), Json.MessageBody).ConfigureAwait(false);
+            return;
+        }
+
+        state.Faults = faults;
+        Log.FaultsChanged(logger, faults.Error503Rate, faults.Error429Rate, faults.SlowRate, faults.SlowDelay, faults.DropRate);
+        await WriteAsync(context, faults, Json.FaultSettings).ConfigureAwait(false);
+    }
+
+    private Task ClearFaults(HttpContext context)
+    {
+        state.Faults = FaultSettings.None;
+        Log.FaultsCleared(logger);
+        return NoContent(context);
+    }
+
+    private static bool TryParseOutcome(string text, out DispatchOutcome outcome)
+    {
+        // The wire names live on the enum's attributes; asking the serializer keeps one source of truth.
+        try
+        {
+            outcome = JsonSerializer.Deserialize(JsonSerializer.Serialize(text, Json.String), Json.DispatchOutcome);
+            return true;
+        }
+        catch (JsonException)
+        {
+            outcome = default;
+            return false;
+        }
+    }
+
+    /// <summary>Reads a JSON body; on failure answers 400 itself and returns null.</summary>
+    private static async Task<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        string problem;
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync(context.Request.Body, typeInfo, context.RequestAborted).ConfigureAwait(false);
+            if (value is not null)
+            {
+                return value;
+            }
+
+            problem = "Request body must not be null.";
+        }
+        catch (JsonException ex)
+        {
+            // The serializer's own message names .NET types; the JSON path is what a caller can act on.
+            problem = string.IsNullOrEmpty(ex.Path) ? "Malformed JSON body." : $"Malformed JSON body at {ex.Path}.";
+        }
+
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await WriteAsync(context, new MessageBody(problem), Json.MessageBody).ConfigureAwait(false);
+        return null;
+    }
+
+    private static Task BadRequest(HttpContext context, ArgumentException ex)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+
+        // ArgumentException.Message appends " (Parameter 'x')", which means nothing to an HTTP caller.
+        var message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
+        return WriteAsync(context, new MessageBody(message), Json.MessageBody);
+    }
+
+    private static Task NoContent(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        return Task.CompletedTask;
+    }
+
+    private static Task WriteAsync<T>(HttpContext context, T value, JsonTypeInfo<T> typeInfo) =>
+        context.Response.WriteAsJsonAsync(value, typeInfo, contentType: null, context.RequestAborted);
+}

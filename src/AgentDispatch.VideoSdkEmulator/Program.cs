@@ -1,0 +1,3 @@
+using AgentDispatch.VideoSdkEmulator;
+
+await VideoSdkEmulatorApp.Build(args).RunAsync().ConfigureAwait(false);
