@@ -1,2 +1,4 @@
-var t = typeof(AgentDispatch.Functions.ProbeFunction);
-Console.WriteLine(t.Assembly.Location);
+using AgentDispatch.DevHost;
+
+await using var app = await DevHostApplication.BuildAsync(args);
+await app.RunAsync();
