@@ -1,0 +1,3 @@
+using AgentDispatch.Benchmarks;
+
+return await DispatchBenchmark.RunAsync(BenchmarkSettings.Parse(args));
