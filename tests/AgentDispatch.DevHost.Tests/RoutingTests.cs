@@ -1,29 +1,17 @@
 using System.Net;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using AgentDispatch.DevHost.Functions;
 using AgentDispatch.Functions;
+using AgentDispatch.Testing;
 
 namespace AgentDispatch.DevHost.Tests;
 
 public sealed class RoutingTests
 {
-    private static JsonArray FunctionsMetadata()
-    {
-        var configuration = typeof(RoutingTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "Functions.sln")))
-        {
-            root = root.Parent!;
-        }
-
-        return JsonNode.Parse(File.ReadAllText(Path.Combine(root.FullName, "src", "AgentDispatch.Functions", "bin", configuration, "net10.0", "functions.metadata")))!.AsArray();
-    }
-
     [Fact]
     public void Discover_MatchesWhatTheFunctionsHostReadsFromFunctionsMetadata()
     {
-        var fromMetadata = FunctionsMetadata()
+        var fromMetadata = RepositoryFiles.FunctionsMetadata(typeof(RoutingTests).Assembly)
             .Select(f => (Name: (string)f!["name"]!, Trigger: f["bindings"]!.AsArray().FirstOrDefault(b => (string)b!["type"]! == "httpTrigger")))
             .Where(f => f.Trigger is not null)
             .Select(f => $"{f.Name} {string.Join(",", f.Trigger!["methods"]!.AsArray().Select(m => ((string)m!).ToUpperInvariant()))} /api/{(string)f.Trigger["route"]!} {(string)f.Trigger["authLevel"]!}")

@@ -1,5 +1,5 @@
-using System.Reflection;
 using System.Text.Json.Nodes;
+using AgentDispatch.Testing;
 
 namespace AgentDispatch.Functions.Tests.Metadata;
 
@@ -9,20 +9,7 @@ namespace AgentDispatch.Functions.Tests.Metadata;
 /// </summary>
 public sealed class FunctionsMetadataTests
 {
-    private static readonly Lazy<JsonArray> Metadata = new(Load);
-
-    private static JsonArray Load()
-    {
-        var configuration = typeof(FunctionsMetadataTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "Functions.sln")))
-        {
-            root = root.Parent ?? throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
-        }
-
-        var path = Path.Combine(root.FullName, "src", "AgentDispatch.Functions", "bin", configuration, "net10.0", "functions.metadata");
-        return JsonNode.Parse(File.ReadAllText(path))!.AsArray();
-    }
+    private static readonly Lazy<JsonArray> Metadata = new(() => RepositoryFiles.FunctionsMetadata(typeof(FunctionsMetadataTests).Assembly));
 
     private static JsonObject Trigger(string function)
     {
