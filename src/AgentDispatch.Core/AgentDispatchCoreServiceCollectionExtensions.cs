@@ -32,7 +32,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         {
             var vaultUri = sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value.VaultUri
                 ?? throw new InvalidOperationException("KeyVault:VaultUri is not set.");
-            return new SecretClient(vaultUri, sp.GetRequiredService<TokenCredential>());
+            return new SecretClient(vaultUri, sp.GetRequiredService<TokenCredential>(), KeyVaultSecretReader.ClientOptions());
         });
 
         services.TryAddSingleton<VideoSdkTokenMinter>();
@@ -44,12 +44,14 @@ public static class AgentDispatchCoreServiceCollectionExtensions
             {
                 var options = sp.GetRequiredService<IOptions<VideoSdkOptions>>().Value;
                 http.BaseAddress = WithTrailingSlash(options.BaseUrl);
-                // The resilience handler owns every time limit.
-                http.Timeout = Timeout.InfiniteTimeSpan;
+                // The resilience handler limits each attempt; this limits reading the answer after it,
+                // which happens outside the handler. A body that never finishes arriving ends as Unknown.
+                http.Timeout = options.TotalTimeout + TimeSpan.FromSeconds(5);
+                http.MaxResponseContentBufferSize = VideoSdkClient.MaxAnswerBytes;
             })
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
-                ConnectTimeout = sp.GetRequiredService<IOptions<VideoSdkOptions>>().Value.EffectiveConnectTimeout,
+                ConnectCallback = VideoSdkConnections.Connect(sp.GetRequiredService<IOptions<VideoSdkOptions>>().Value.EffectiveConnectTimeout),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 // A redirected POST would turn into a GET; a redirect means the base URL is wrong.
                 AllowAutoRedirect = false,

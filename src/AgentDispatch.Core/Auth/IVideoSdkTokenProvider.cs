@@ -3,7 +3,10 @@ namespace AgentDispatch.Auth;
 /// <summary>Hands out the VideoSDK auth token, cached, and renews it when VideoSDK refuses it.</summary>
 public interface IVideoSdkTokenProvider
 {
-    /// <summary>Where tokens come from, for health output: never the token itself.</summary>
+    /// <summary>The kind of token source (<c>app-setting</c>, <c>key-vault-secret</c>, <c>key-vault-minted</c>), for health output.</summary>
+    string SourceKind { get; }
+
+    /// <summary>Where tokens come from, with setting and secret names, for logs: never the token itself.</summary>
     string Source { get; }
 
     /// <summary>The current token; reads the source only when the cached one is due for renewal.</summary>

@@ -8,6 +8,20 @@ public sealed class KeyVaultSecretReader(SecretClient secrets)
 {
     public Uri VaultUri => secrets.VaultUri;
 
+    /// <summary>
+    /// The app's <see cref="SecretClient"/> settings: short network timeouts and few retries, because
+    /// dispatches wait on a token read and a cached token covers a vault that is briefly away.
+    /// </summary>
+    public static SecretClientOptions ClientOptions()
+    {
+        var options = new SecretClientOptions();
+        options.Retry.MaxRetries = 2;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
+        return options;
+    }
+
     public async Task<string> ReadAsync(string secretName, CancellationToken cancellationToken)
     {
         try
@@ -28,6 +42,11 @@ public sealed class KeyVaultSecretReader(SecretClient secrets)
                 _ => ($"could not be read: the vault answered {ex.Status}", true),
             };
             throw new TokenUnavailableException($"Key Vault secret '{secretName}' {reason}.", transient, ex);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is RequestFailedException or IOException or HttpRequestException or TaskCanceledException))
+        {
+            // Azure.Core's retry policy gives up on an unreachable vault with an AggregateException of its attempts.
+            throw new TokenUnavailableException($"Key Vault secret '{secretName}' could not be read: the vault did not answer.", isTransient: true, ex);
         }
         catch (Exception ex) when (ex is Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
         {

@@ -21,6 +21,16 @@ public sealed partial class VideoSdkTokenProvider(IVideoSdkTokenSource source, T
     private string? _lastRejected;
     private DateTimeOffset _lastRejectedAt;
 
+    /// <summary>One read of the source may take this long; past it the read counts as a vault that did not answer.</summary>
+    internal static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>After a failed read, callers fail at once for this long instead of each waiting on another read.</summary>
+    internal static readonly TimeSpan FailureMemory = TimeSpan.FromSeconds(5);
+
+    private (TokenUnavailableException Error, DateTimeOffset At)? _lastFailure;
+
+    public string SourceKind => source.Kind;
+
     public string Source => source.Description;
 
     public ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
@@ -35,6 +45,20 @@ public sealed partial class VideoSdkTokenProvider(IVideoSdkTokenSource source, T
         => new(RefreshAsync(rejectedToken, cancellationToken));
 
     public void Dispose() => _gate.Dispose();
+
+    private async Task<IssuedToken> FetchAsync(bool reload, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(FetchTimeout);
+        try
+        {
+            return await source.FetchAsync(reload, limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TokenUnavailableException($"{source.Description} did not answer within {FetchTimeout.TotalSeconds:0} s.", isTransient: true, ex);
+        }
+    }
 
     private async Task<string> RefreshAsync(string? rejectedToken, CancellationToken cancellationToken)
     {
@@ -56,9 +80,15 @@ public sealed partial class VideoSdkTokenProvider(IVideoSdkTokenSource source, T
                 return current.Value;
             }
 
+            if (_lastFailure is { } failure && now - failure.At < FailureMemory)
+            {
+                throw failure.Error;
+            }
+
             try
             {
-                var issued = await source.FetchAsync(reload: rejectedToken is not null, cancellationToken).ConfigureAwait(false);
+                var issued = await FetchAsync(reload: rejectedToken is not null, cancellationToken).ConfigureAwait(false);
+                _lastFailure = null;
                 _current = issued;
                 if (rejectedToken is not null)
                 {
@@ -76,6 +106,11 @@ public sealed partial class VideoSdkTokenProvider(IVideoSdkTokenSource source, T
                 Log.KeepingTokenWhileSourceFails(logger, source.Description, ex.Message);
                 _current = current with { RenewAt = now + Grace };
                 return current.Value;
+            }
+            catch (TokenUnavailableException ex)
+            {
+                _lastFailure = (ex, now);
+                throw;
             }
         }
         finally

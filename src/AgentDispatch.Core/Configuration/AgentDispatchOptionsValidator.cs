@@ -24,6 +24,16 @@ internal sealed class VideoSdkOptionsValidator(IConfiguration configuration) : I
         {
             failures.Add("VideoSdk:BaseUrl must be an absolute http(s) URL.");
         }
+        else if (options.BaseUrl.Scheme == "http" && !options.BaseUrl.IsLoopback)
+        {
+            failures.Add("VideoSdk:BaseUrl must use https: the auth token would cross the network in clear text (plain http is for a local emulator on loopback only).");
+        }
+
+        if (options.AuthToken is { Length: > 0 } token && !token.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase)
+            && !token.Trim().All(c => c is > ' ' and < (char)127))
+        {
+            failures.Add("VideoSdk:AuthToken has characters that cannot go in an HTTP header (spaces, line breaks or non-ASCII).");
+        }
 
         if (!vaultConfigured && string.IsNullOrWhiteSpace(options.AuthToken))
         {
@@ -68,6 +78,12 @@ internal sealed class VideoSdkOptionsValidator(IConfiguration configuration) : I
         if (options.MaxRetries is < 0 or > 5)
         {
             failures.Add("VideoSdk:MaxRetries must be between 0 and 5.");
+        }
+        else if (options.TotalTimeout < options.RetryBudget)
+        {
+            failures.Add(
+                $"VideoSdk:TotalTimeout ({options.TotalTimeout:c}) must be at least (MaxRetries + 1) x AttemptTimeout + MaxRetries x MaxRetryAfter "
+                + $"({options.RetryBudget:c}), so it never cuts a call off between attempts.");
         }
 
         if (options.MaxRetryAfter < TimeSpan.Zero)

@@ -11,11 +11,14 @@ namespace AgentDispatch.Configuration;
 /// </summary>
 internal static class AzureCredentials
 {
-    public static TokenCredential Create(KeyVaultOptions options)
+    public static TokenCredential Create(KeyVaultOptions options) => Create(options.ManagedIdentityClientId);
+
+    /// <param name="managedIdentityClientId">A user-assigned identity's client id; null for the system-assigned one.</param>
+    public static TokenCredential Create(string? managedIdentityClientId)
     {
-        if (!string.IsNullOrWhiteSpace(options.ManagedIdentityClientId))
+        if (!string.IsNullOrWhiteSpace(managedIdentityClientId))
         {
-            return new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(options.ManagedIdentityClientId));
+            return new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(managedIdentityClientId));
         }
 
         if (RunsInAzure())

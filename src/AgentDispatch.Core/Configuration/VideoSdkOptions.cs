@@ -27,8 +27,11 @@ public sealed class VideoSdkOptions
     /// <summary>One attempt's limit; an attempt that times out may have dispatched and is never repeated.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The whole call's limit, retries and their waits included.</summary>
-    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The whole call's limit, retries and their waits included. It must leave room for every attempt
+    /// and wait (checked at start-up), so it never cuts off a call between attempts.
+    /// </summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
     /// <summary>
     /// Limit on connecting; a connection that never opened carried no request, so it is safe to retry.
@@ -44,6 +47,9 @@ public sealed class VideoSdkOptions
 
     /// <summary>The longest <c>Retry-After</c> waited for inside one call; longer waits go back to the caller.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest the attempts and the waits between them can take together.</summary>
+    internal TimeSpan RetryBudget => (AttemptTimeout * (MaxRetries + 1)) + (MaxRetryAfter * MaxRetries);
 
     internal bool MintsTokens => ApiKeySecretName is not null || ApiSecretSecretName is not null;
 }

@@ -46,3 +46,18 @@ public sealed record DispatchOutcome(DispatchOutcomeKind Kind, string Message)
     /// <summary>True when repeating the same request later may succeed and cannot put a second agent in the meeting.</summary>
     public bool IsRetryable => Kind is DispatchOutcomeKind.Capacity or DispatchOutcomeKind.Transient;
 }
+
+public static class DispatchOutcomeNames
+{
+    /// <summary>The outcome's name in JSON: <c>assigned</c>, <c>capacity</c>, ...</summary>
+    public static string ToWire(this DispatchOutcomeKind kind) => kind switch
+    {
+        DispatchOutcomeKind.Assigned => "assigned",
+        DispatchOutcomeKind.Capacity => "capacity",
+        DispatchOutcomeKind.Configuration => "configuration",
+        DispatchOutcomeKind.Unauthorized => "unauthorized",
+        DispatchOutcomeKind.Rejected => "rejected",
+        DispatchOutcomeKind.Transient => "transient",
+        _ => "unknown",
+    };
+}

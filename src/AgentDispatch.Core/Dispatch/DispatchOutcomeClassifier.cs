@@ -12,7 +12,16 @@ public static class DispatchOutcomeClassifier
     public const string NoWorkersRegistered = "No Workers Registered";
     public const string AgentNotDeployed = "Agent Not Deployed";
 
-    public static DispatchOutcomeKind Classify(int status, string? message)
+    /// <summary>
+    /// True when the answer proves nothing was dispatched, so sending the same request again cannot
+    /// put a second agent in the meeting: VideoSDK's "No workers available", or a 429/503 that carries
+    /// no message at all (a gateway or rate limiter turned it away). Other 503s reached the service.
+    /// </summary>
+    public static bool ProvesNothingDispatched(int status, string? message)
+        => (message is not null && message.Contains(NoWorkersAvailable, StringComparison.OrdinalIgnoreCase))
+           || (message is null && status is (int)HttpStatusCode.TooManyRequests or (int)HttpStatusCode.ServiceUnavailable);
+
+    public static DispatchOutcomeKind Classify(int status, string? message, bool? success = null)
     {
         if (message is not null)
         {
@@ -30,6 +39,8 @@ public static class DispatchOutcomeClassifier
 
         return status switch
         {
+            // A success status whose body says it did not succeed is a refusal, not an assignment.
+            >= 200 and < 300 when success == false => DispatchOutcomeKind.Rejected,
             >= 200 and < 300 => DispatchOutcomeKind.Assigned,
             (int)HttpStatusCode.Unauthorized or (int)HttpStatusCode.Forbidden => DispatchOutcomeKind.Unauthorized,
             (int)HttpStatusCode.TooManyRequests or (int)HttpStatusCode.ServiceUnavailable => DispatchOutcomeKind.Capacity,

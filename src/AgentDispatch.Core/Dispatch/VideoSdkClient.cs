@@ -18,6 +18,9 @@ public sealed partial class VideoSdkClient(
     ILogger<VideoSdkClient> logger) : IVideoSdkClient
 {
     public const string DispatchPath = "v2/agent/dispatch";
+
+    /// <summary>VideoSDK's answers are a few hundred bytes; anything far larger is not one.</summary>
+    public const int MaxAnswerBytes = 64 * 1024;
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     public async Task<DispatchOutcome> DispatchAsync(DispatchRequest request, CancellationToken cancellationToken)
@@ -45,9 +48,11 @@ public sealed partial class VideoSdkClient(
         }
         catch (TokenUnavailableException ex)
         {
+            // The reason names settings and secrets: it goes to the log, not to callers.
+            Log.TokenUnavailable(logger, request.MeetingId, request.AgentId, ex.Message);
             outcome = new DispatchOutcome(
                 ex.IsTransient ? DispatchOutcomeKind.Transient : DispatchOutcomeKind.Configuration,
-                "The VideoSDK token could not be obtained: " + ex.Message)
+                "The VideoSDK token could not be obtained; nothing was sent. The app's log says why.")
             { IsLocal = true };
         }
 
@@ -67,8 +72,9 @@ public sealed partial class VideoSdkClient(
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
             var responseBody = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
-            var upstreamMessage = VideoSdkJsonContext.ReadMessage(responseBody);
-            var kind = DispatchOutcomeClassifier.Classify(status, upstreamMessage);
+            var answer = VideoSdkJsonContext.ReadAnswer(responseBody);
+            var upstreamMessage = answer?.Message;
+            var kind = DispatchOutcomeClassifier.Classify(status, upstreamMessage, answer?.Data?.Success);
             return new DispatchOutcome(kind, upstreamMessage ?? Describe(kind, status))
             {
                 UpstreamStatus = status,
@@ -78,6 +84,8 @@ public sealed partial class VideoSdkClient(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopped by the caller (the host shutting down) with the request possibly on its way.
+            Log.CancelledInFlight(logger);
             throw;
         }
         catch (Exception ex) when (VideoSdkResilience.NeverSent(ex))
@@ -114,5 +122,11 @@ public sealed partial class VideoSdkClient(
 
         [LoggerMessage(13, LogLevel.Warning, "No answer from VideoSDK after the request was sent: {ErrorType}: {Error}")]
         public static partial void NoAnswer(ILogger logger, string errorType, string error);
+
+        [LoggerMessage(14, LogLevel.Warning, "Dispatch cancelled by the caller while the request may have been on its way: outcome Unknown, an agent may have been dispatched")]
+        public static partial void CancelledInFlight(ILogger logger);
+
+        [LoggerMessage(15, LogLevel.Error, "No VideoSDK token for agent {AgentId} in meeting {MeetingId}, nothing sent: {Reason}")]
+        public static partial void TokenUnavailable(ILogger logger, string meetingId, string agentId, string reason);
     }
 }

@@ -14,8 +14,9 @@ namespace AgentDispatch.Dispatch;
 /// request did not dispatch anything are retried:
 /// <list type="bullet">
 /// <item>the connection never opened (refused, DNS, TLS, connect timeout): no request was sent;</item>
-/// <item>VideoSDK answered "No workers available" (or 429/503 with no other message), waiting out
-/// its <c>Retry-After</c> when it is no longer than <see cref="VideoSdkOptions.MaxRetryAfter"/>.</item>
+/// <item>VideoSDK answered "No workers available", or 429/503 with no message at all, waiting out
+/// its <c>Retry-After</c> when it is no longer than <see cref="VideoSdkOptions.MaxRetryAfter"/>.
+/// A 503 with any other message reached the server and is not repeated here.</item>
 /// </list>
 /// An attempt that timed out, or a connection that dropped after the request went out, is never
 /// repeated here: the caller gets <see cref="DispatchOutcomeKind.Unknown"/>.
@@ -35,7 +36,7 @@ public static class VideoSdkResilience
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
                 ShouldRetryAfterHeader = true,
-                ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.AttemptNumber, options, time),
+                ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.AttemptNumber, options, time, args.Context.CancellationToken),
             })
             .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
@@ -57,7 +58,7 @@ public static class VideoSdkResilience
         _ => false,
     };
 
-    private static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, int attemptNumber, VideoSdkOptions options, TimeProvider time)
+    private static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, int attemptNumber, VideoSdkOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         if (attemptNumber >= options.MaxRetries)
         {
@@ -76,11 +77,18 @@ public static class VideoSdkResilience
         }
 
         // The body decides: a 503 that says "Agent Not Deployed" is a configuration error, not capacity,
-        // and a 200 that says "No workers available" dispatched nothing.
-        await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-        return DispatchOutcomeClassifier.Classify((int)response.StatusCode, VideoSdkJsonContext.ReadMessage(body))
-            == DispatchOutcomeKind.Capacity;
+        // and a 200 that says "No workers available" dispatched nothing. Read under the call's token and
+        // a size cap, so a body that trickles in cannot hold the call past its limits.
+        try
+        {
+            await response.Content.LoadIntoBufferAsync(VideoSdkClient.MaxAnswerBytes, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            return DispatchOutcomeClassifier.ProvesNothingDispatched((int)response.StatusCode, VideoSdkJsonContext.ReadMessage(body));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The wait a response asks for in <c>Retry-After</c> (seconds or a date), if any.</summary>

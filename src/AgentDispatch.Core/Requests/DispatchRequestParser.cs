@@ -38,7 +38,8 @@ public static class DispatchRequestParser
 }
 
 /// <summary>The four documented fields, for every request shape that carries them.</summary>
-public sealed class DispatchFields
+/// <param name="prefix">Put before field names in errors (<c>data.</c> inside a CloudEvent).</param>
+public sealed class DispatchFields(string prefix = "")
 {
     public string? MeetingId { get; private set; }
 
@@ -54,16 +55,16 @@ public sealed class DispatchFields
         switch (property.Name)
         {
             case "meetingId":
-                MeetingId = JsonFields.ReadId(property.Value, "meetingId", errors);
+                MeetingId = JsonFields.ReadId(property.Value, prefix + "meetingId", errors);
                 return true;
             case "agentId":
-                AgentId = JsonFields.ReadId(property.Value, "agentId", errors);
+                AgentId = JsonFields.ReadId(property.Value, prefix + "agentId", errors);
                 return true;
             case "metadata":
-                Metadata = JsonFields.ReadObject(property.Value, "metadata", DispatchRequestParser.MaxMetadataBytes, errors);
+                Metadata = JsonFields.ReadObject(property.Value, prefix + "metadata", DispatchRequestParser.MaxMetadataBytes, errors);
                 return true;
             case "versionId":
-                VersionId = JsonFields.ReadId(property.Value, "versionId", errors);
+                VersionId = JsonFields.ReadId(property.Value, prefix + "versionId", errors);
                 return true;
             default:
                 return false;
@@ -74,14 +75,14 @@ public sealed class DispatchFields
     public DispatchRequest? ToRequest(RequestErrors errors)
     {
         // A present but null field is as missing as an absent one; a present but bad one has its error already.
-        if (MeetingId is null && !errors.Has("meetingId"))
+        if (MeetingId is null && !errors.Has(prefix + "meetingId"))
         {
-            errors.Add("meetingId", "is required.");
+            errors.Add(prefix + "meetingId", "is required.");
         }
 
-        if (AgentId is null && !errors.Has("agentId"))
+        if (AgentId is null && !errors.Has(prefix + "agentId"))
         {
-            errors.Add("agentId", "is required.");
+            errors.Add(prefix + "agentId", "is required.");
         }
 
         return MeetingId is null || AgentId is null ? null : new DispatchRequest(MeetingId, AgentId, Metadata, VersionId);

@@ -74,6 +74,14 @@ public static class JsonFields
             return null;
         }
 
+        return CheckId(text, field, errors);
+    }
+
+    /// <summary>The checks of <see cref="ReadId"/> for text that did not come from JSON (a header, a query value).</summary>
+    public static string? CheckId(string text, string field, RequestErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(errors);
         if (string.IsNullOrWhiteSpace(text))
         {
             errors.Add(field, "must not be blank.");

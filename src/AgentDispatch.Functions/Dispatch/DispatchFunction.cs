@@ -9,7 +9,7 @@ namespace AgentDispatch.Functions.Dispatch;
 /// <summary><c>POST /api/dispatch</c>: VideoSDK's own dispatch request, checked, sent once, and its outcome mapped.</summary>
 public sealed class DispatchFunction(IVideoSdkClient videoSdk)
 {
-    [Function("Dispatch")]
+    [Function(nameof(Dispatch))]
     public async Task<IResult> Dispatch(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "dispatch")] HttpRequest request,
         CancellationToken cancellationToken)

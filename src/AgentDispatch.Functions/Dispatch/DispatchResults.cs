@@ -42,7 +42,7 @@ public static class DispatchResults
     {
         var extensions = new Dictionary<string, object?>
         {
-            ["outcome"] = JsonNamingOutcome(outcome.Kind),
+            ["outcome"] = outcome.Kind.ToWire(),
         };
         if (outcome.UpstreamStatus is { } upstream)
         {
@@ -52,14 +52,4 @@ public static class DispatchResults
         return Problems.Status(status, type, title, outcome.Message, extensions);
     }
 
-    public static string JsonNamingOutcome(DispatchOutcomeKind kind) => kind switch
-    {
-        DispatchOutcomeKind.Assigned => "assigned",
-        DispatchOutcomeKind.Capacity => "capacity",
-        DispatchOutcomeKind.Configuration => "configuration",
-        DispatchOutcomeKind.Unauthorized => "unauthorized",
-        DispatchOutcomeKind.Rejected => "rejected",
-        DispatchOutcomeKind.Transient => "transient",
-        _ => "unknown",
-    };
 }

@@ -10,18 +10,19 @@ using Microsoft.Extensions.Options;
 namespace AgentDispatch.Functions.Health;
 
 /// <summary>
-/// <c>GET /api/health</c>: liveness, and which token source and VideoSDK URL are in use. It reads
-/// no secret and contacts nothing, so probing it costs nothing and reveals nothing.
+/// <c>GET /api/health</c>: liveness, and which kind of token source and which VideoSDK URL are in
+/// use. It is anonymous, so it names no vault, secret or setting value, reads no secret and
+/// contacts nothing: probing it costs nothing.
 /// </summary>
 public sealed class HealthFunction(IVideoSdkTokenProvider tokens, IOptions<VideoSdkOptions> videoSdk)
 {
     private static readonly string Version =
         typeof(HealthFunction).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    [Function("Health")]
+    [Function(nameof(Health))]
     public IResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request)
         => TypedResults.Json(
-            new HealthReport("ok", tokens.Source, videoSdk.Value.BaseUrl.AbsoluteUri, Version),
+            new HealthReport("ok", tokens.SourceKind, videoSdk.Value.BaseUrl.AbsoluteUri, Version),
             FunctionsJsonContext.Default.HealthReport);
 }
 

@@ -67,7 +67,7 @@ public sealed class KeyVaultTokenTests : IAsyncLifetime
     private static DispatchRequest Request(int i) => new($"meet-{i}", "agent");
 
     [Fact]
-    public async Task ThousandDispatches_ReadTheVaultOnce()
+    public async Task DispatchAsync_ThousandDispatches_ReadTheVaultOnce()
     {
         _vault.SetSecret(TokenSecret, "token-from-vault");
         await using var services = Services();
@@ -83,7 +83,7 @@ public sealed class KeyVaultTokenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CachedToken_IsReadAgainAfterTheCacheLifetime()
+    public async Task DispatchAsync_AfterTheCacheLifetime_ReadsTheTokenAgain()
     {
         _vault.SetSecret(TokenSecret, "first");
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -102,7 +102,7 @@ public sealed class KeyVaultTokenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TokenRotatedInTheVault_A401ReadsItOnceAndResends()
+    public async Task DispatchAsync_TokenRotatedInTheVault_ReadsItOnceOn401AndResends()
     {
         _vault.SetSecret(TokenSecret, "old-token");
         _statusFor = authorization =>
@@ -125,7 +125,7 @@ public sealed class KeyVaultTokenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TokenStillRefused_AfterOneReRead_IsUnauthorized()
+    public async Task DispatchAsync_TokenStillRefusedAfterOneReRead_IsUnauthorized()
     {
         _vault.SetSecret(TokenSecret, "bad-token");
         _statusFor = _ => 401;
@@ -139,7 +139,7 @@ public sealed class KeyVaultTokenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ManyConcurrent401s_ShareOneReRead()
+    public async Task DispatchAsync_ManyConcurrent401s_ShareOneReRead()
     {
         _vault.SetSecret(TokenSecret, "bad-token");
         _statusFor = _ => 401;
@@ -153,7 +153,7 @@ public sealed class KeyVaultTokenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MissingSecret_IsALocalConfigurationOutcome_NamingTheSecret()
+    public async Task DispatchAsync_MissingSecret_IsALocalConfigurationOutcomeLoggedWithTheSecretName()
     {
         await using var services = Services();
 
@@ -161,12 +161,13 @@ public sealed class KeyVaultTokenTests : IAsyncLifetime
 
         Assert.Equal(DispatchOutcomeKind.Configuration, outcome.Kind);
         Assert.True(outcome.IsLocal);
-        Assert.Contains($"'{TokenSecret}' was not found", outcome.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(TokenSecret, outcome.Message, StringComparison.Ordinal); // callers are not told the vault's layout
+        Assert.Contains($"'{TokenSecret}' was not found", services.AllLogText(), StringComparison.Ordinal);
         Assert.Empty(_authorizations);
     }
 
     [Fact]
-    public async Task VaultBrieflyFailing_KeepsUsingTheTokenItHas()
+    public async Task DispatchAsync_VaultBrieflyFailing_KeepsUsingTheTokenItHas()
     {
         _vault.SetSecret(TokenSecret, "good-token");
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -183,7 +184,7 @@ public sealed class KeyVaultTokenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MintMode_SignsAVerifiableShortLivedJwt_FromTheVaultSecrets()
+    public async Task DispatchAsync_MintMode_SignsAVerifiableShortLivedJwtFromTheVaultSecrets()
     {
         _vault.SetSecret("videosdk-api-key", ApiKey);
         _vault.SetSecret("videosdk-api-secret", ApiSecret);
@@ -207,7 +208,7 @@ public sealed class KeyVaultTokenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MintMode_ReMintsBeforeExpiry_WithoutReadingTheVaultAgain()
+    public async Task GetTokenAsync_MintModeNearExpiry_ReMintsWithoutReadingTheVault()
     {
         _vault.SetSecret("videosdk-api-key", ApiKey);
         _vault.SetSecret("videosdk-api-secret", ApiSecret);
@@ -226,5 +227,93 @@ public sealed class KeyVaultTokenTests : IAsyncLifetime
         Assert.True(new JsonWebToken(second).ValidTo > new JsonWebToken(first).ValidTo);
         Assert.Equal(1, _vault.ReadCount("videosdk-api-key"));
         Assert.Equal(1, _vault.ReadCount("videosdk-api-secret"));
+    }
+
+    [Fact]
+    public async Task DispatchAsync_SecretWithATrailingLineBreak_SendsTheTrimmedToken()
+    {
+        _vault.SetSecret(TokenSecret, "token-from-a-file\n");
+        await using var services = Services();
+
+        var outcome = await services.Get<IVideoSdkClient>().DispatchAsync(Request(1), CancellationToken.None);
+
+        Assert.Equal(DispatchOutcomeKind.Assigned, outcome.Kind);
+        Assert.Equal(["token-from-a-file"], _authorizations);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_SecretThatCannotBeAHeader_IsAConfigurationOutcome()
+    {
+        _vault.SetSecret(TokenSecret, "two words");
+        await using var services = Services();
+
+        var outcome = await services.Get<IVideoSdkClient>().DispatchAsync(Request(1), CancellationToken.None);
+
+        Assert.Equal(DispatchOutcomeKind.Configuration, outcome.Kind);
+        Assert.Empty(_authorizations);
+        Assert.DoesNotContain("two words", services.AllLogText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_ExpiredTokenInTheVault_IsNotReReadOnEveryDispatch()
+    {
+        var expired = new JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object> { ["apikey"] = "k" },
+            IssuedAt = DateTime.UtcNow.AddHours(-2),
+            NotBefore = DateTime.UtcNow.AddHours(-2),
+            Expires = DateTime.UtcNow.AddHours(-1),
+            SigningCredentials = new(new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(new byte[32]), "HS256"),
+        });
+        _vault.SetSecret(TokenSecret, expired);
+        await using var services = Services();
+        var client = services.Get<IVideoSdkClient>();
+
+        for (var i = 0; i < 50; i++)
+        {
+            await client.DispatchAsync(Request(i), CancellationToken.None);
+        }
+
+        Assert.Equal(1, _vault.ReadCount(TokenSecret));
+    }
+
+    [Fact]
+    public async Task DispatchAsync_VaultUnreachableWithTheAppsOwnSecretClient_IsATransientOutcomeNotAnException()
+    {
+        var closed = new Uri($"https://127.0.0.1:{LoopbackPorts.GetFreeTcpPort()}/");
+        await using var services = CoreServices.Build(
+            new Dictionary<string, string?>
+            {
+                ["VideoSdk:BaseUrl"] = _videoSdk.BaseAddress.AbsoluteUri,
+                ["KeyVault:VaultUri"] = closed.AbsoluteUri,
+            },
+            s => s.AddSingleton<Azure.Core.TokenCredential>(new StaticTokenCredential()));
+
+        var outcome = await services.Get<IVideoSdkClient>().DispatchAsync(Request(1), CancellationToken.None);
+
+        Assert.Equal(DispatchOutcomeKind.Transient, outcome.Kind);
+        Assert.True(outcome.IsLocal);
+        Assert.Empty(_authorizations);
+        Assert.Contains("the vault did not answer", services.AllLogText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_MintModeVaultDownWhenSecretsAreDue_KeepsMintingFromTheHeldSecrets()
+    {
+        _vault.SetSecret("videosdk-api-key", ApiKey);
+        _vault.SetSecret("videosdk-api-secret", ApiSecret);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var services = Services(time, mint: true);
+        var client = services.Get<IVideoSdkClient>();
+        await client.DispatchAsync(Request(1), CancellationToken.None);
+
+        time.Advance(TimeSpan.FromHours(2)); // past the minted token's life and the secrets' cache
+        _vault.FailNextReads(1, 503);
+        var outcome = await client.DispatchAsync(Request(2), CancellationToken.None);
+
+        Assert.Equal(DispatchOutcomeKind.Assigned, outcome.Kind);
+        var second = new JsonWebToken(_authorizations.Last());
+        Assert.True(second.ValidTo > time.GetUtcNow().UtcDateTime);
+        Assert.Equal(ApiKey, second.GetPayloadValue<string>("apikey"));
     }
 }

@@ -64,18 +64,27 @@ public sealed class StartupValidationTests
     [InlineData("VideoSdk:TokenLifetime", "02:00:00", "VideoSdk:TokenLifetime must be between")]
     [InlineData("VideoSdk:MaxRetries", "9", "VideoSdk:MaxRetries must be between 0 and 5")]
     [InlineData("VideoSdk:BaseUrl", "ftp://example.com/", "VideoSdk:BaseUrl must be an absolute http(s) URL")]
+    [InlineData("VideoSdk:BaseUrl", "http://api.videosdk.live/", "VideoSdk:BaseUrl must use https")]
+    [InlineData("VideoSdk:TotalTimeout", "00:00:20", "VideoSdk:TotalTimeout (00:00:20) must be at least")]
+    [InlineData("VideoSdk:AuthToken", "two words", "VideoSdk:AuthToken has characters that cannot go in an HTTP header")]
     public async Task BadValue_NamesTheSetting(string key, string value, string expected)
     {
-        var message = await StartupFailure(new() { ["VideoSdk:AuthToken"] = "t", [key] = value });
+        var settings = new Dictionary<string, string?> { ["VideoSdk:AuthToken"] = "t", ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" };
+        settings[key] = value;
+        var message = await StartupFailure(settings);
 
         Assert.Contains(expected, message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task PlainToken_Starts()
-        => await StartsCleanly(new() { ["VideoSdk:AuthToken"] = "t" });
+        => await StartsCleanly(new() { ["VideoSdk:AuthToken"] = "t", ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" });
 
     [Fact]
     public async Task VaultOnly_StartsWithoutContactingIt()
-        => await StartsCleanly(new() { ["KeyVault:VaultUri"] = "https://127.0.0.1:1/" });
+        => await StartsCleanly(new() { ["KeyVault:VaultUri"] = "https://127.0.0.1:1/", ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" });
+
+    [Fact]
+    public async Task LoopbackHttpBaseUrl_IsAllowedForALocalEmulator()
+        => await StartsCleanly(new() { ["VideoSdk:AuthToken"] = "t", ["VideoSdk:BaseUrl"] = "http://127.0.0.1:7072/", ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" });
 }

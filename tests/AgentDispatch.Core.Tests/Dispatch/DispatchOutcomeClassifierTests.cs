@@ -47,4 +47,16 @@ public sealed class DispatchOutcomeClassifierTests
         Assert.Equal(expected, DispatchOutcomeClassifier.Classify(status, "something else"));
         Assert.Equal(expected, DispatchOutcomeClassifier.Classify(status, null));
     }
+
+    [Theory]
+    [InlineData(503, "No workers available", true)]
+    [InlineData(200, "No workers available", true)]
+    [InlineData(503, null, true)]
+    [InlineData(429, null, true)]
+    [InlineData(503, "Service Unavailable", false)]
+    [InlineData(429, "Too Many Requests", false)]
+    [InlineData(500, null, false)]
+    [InlineData(404, "No Workers Registered", false)]
+    public void ProvesNothingDispatched_OnlyForTheDocumentedCapacityMessageOrABareRefusal(int status, string? message, bool expected)
+        => Assert.Equal(expected, DispatchOutcomeClassifier.ProvesNothingDispatched(status, message));
 }

@@ -26,7 +26,7 @@ public sealed class VideoSdkClientTests
             ["VideoSdk:AuthToken"] = Token,
             ["VideoSdk:AttemptTimeout"] = "00:00:02",
             ["VideoSdk:ConnectTimeout"] = "00:00:01",
-            ["VideoSdk:TotalTimeout"] = "00:00:10",
+            ["VideoSdk:TotalTimeout"] = "00:00:20",
         };
         foreach (var (key, value) in extra)
         {
@@ -304,5 +304,92 @@ public sealed class VideoSdkClientTests
 
         Assert.Equal(body, outcome.ResponseBody);
         Assert.Equal(Encoding.UTF8.GetByteCount(body), Encoding.UTF8.GetByteCount(outcome.ResponseBody!));
+    }
+
+    [Fact]
+    public async Task DispatchAsync_503WithAnotherMessage_IsCapacityButNotResent()
+    {
+        var (outcome, server, services) = await DispatchAgainst(LoopbackServer.Answer(503, """{"message":"Service Unavailable"}""", ("Retry-After", "0")));
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(DispatchOutcomeKind.Capacity, outcome.Kind);
+        Assert.Single(server.Requests); // it reached VideoSDK and said something else: not provably undispatched
+    }
+
+    [Theory]
+    [InlineData(429)]
+    [InlineData(503)]
+    public async Task DispatchAsync_RefusalWithNoMessage_IsResent(int status)
+    {
+        var (outcome, server, services) = await DispatchAgainst(LoopbackServer.Answer(status, null, ("Retry-After", "0")));
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(DispatchOutcomeKind.Capacity, outcome.Kind);
+        Assert.Equal(3, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_SuccessStatusWhoseBodySaysFailure_IsRejected()
+    {
+        var (outcome, server, services) = await DispatchAgainst(LoopbackServer.Answer(200, """{"message":"could not dispatch","data":{"success":false}}"""));
+        await using var _ = server;
+        await using var __ = services;
+
+        Assert.Equal(DispatchOutcomeKind.Rejected, outcome.Kind);
+        Assert.Equal("could not dispatch", outcome.Message);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_ConnectionThatNeverOpens_IsTransientNotUnknown()
+    {
+        // A listener that never accepts, with its backlog full: connecting hangs, as to a host that drops SYNs.
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var port = ((System.Net.IPEndPoint)listener.LocalEndPoint!).Port;
+        var fillers = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                var filler = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { Blocking = false };
+                try
+                {
+                    filler.Connect(System.Net.IPAddress.Loopback, port);
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // in progress: that is what fills the backlog
+                }
+
+                fillers.Add(filler);
+            }
+
+            await using var services = Services(new Uri($"http://127.0.0.1:{port}/"), ("VideoSdk:ConnectTimeout", "00:00:00.300"), ("VideoSdk:MaxRetries", "1"));
+
+            var outcome = await services.Get<IVideoSdkClient>().DispatchAsync(Example, CancellationToken.None);
+
+            Assert.Equal(DispatchOutcomeKind.Transient, outcome.Kind);
+            Assert.Contains("nothing was sent", outcome.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task DispatchAsync_CancelledWhileWaitingForTheAnswer_LogsThatAnAgentMayHaveBeenDispatched()
+    {
+        await using var server = await LoopbackServer.StartAsync(async (context, _) => await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default));
+        await using var services = Services(server.BaseAddress);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => services.Get<IVideoSdkClient>().DispatchAsync(Example, cancel.Token));
+
+        Assert.Contains("an agent may have been dispatched", services.AllLogText(), StringComparison.Ordinal);
+        Assert.Single(server.Requests);
     }
 }
