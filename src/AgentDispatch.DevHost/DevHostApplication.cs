@@ -1,5 +1,7 @@
+using System.Globalization;
 using AgentDispatch.DevHost.Functions;
 using AgentDispatch.DevHost.Settings;
+using AgentDispatch.DevHost.Storage;
 using AgentDispatch.Functions;
 using AgentDispatch.VideoSdkEmulator;
 
@@ -8,7 +10,9 @@ namespace AgentDispatch.DevHost;
 /// <summary>
 /// Runs the Functions app on this machine without Azure Functions Core Tools: the same
 /// <see cref="AgentDispatchApp.AddAgentDispatch"/> wiring and the same function classes, served by
-/// Kestrel on <c>http://127.0.0.1:7071/api/...</c> like <c>func start</c>.
+/// Kestrel on <c>http://127.0.0.1:7071/api/...</c> like <c>func start</c>, with queue- and
+/// timer-triggered functions run by hosted services and, for <c>UseDevelopmentStorage=true</c>, the
+/// repository's Azurite started on 127.0.0.1:10000-10002 when nothing listens there.
 /// </summary>
 public static partial class DevHostApplication
 {
@@ -70,10 +74,30 @@ public static partial class DevHostApplication
             startup.Add($"VideoSDK requests go to {builder.Configuration["VideoSdk:BaseUrl"]}.");
         }
 
+        // Registered before the app's own services: Storage is up before anything that needs it
+        // starts, and hosted services stop in reverse order, so it goes down last.
+        builder.Services.AddHostedService(services => new DevelopmentStorageLifetime(
+            services.GetRequiredService<IConfiguration>(), DevelopmentStorage.FindPackageRoot(appRoot), services.GetRequiredService<ILoggerFactory>()));
+
         builder.AddAgentDispatch();
 
-        var app = builder.Build();
+        // Indexed before the app is built, as the Functions host does: a missing %SETTING%, a bad
+        // schedule or an unbindable parameter stops start-up here, naming the function.
         var hostJson = HostJson.Read(appRoot);
+        var functionsAssembly = typeof(AgentDispatchApp).Assembly;
+        var queueFunctions = QueueFunction.Discover(functionsAssembly, builder.Configuration);
+        var timerFunctions = TimerFunction.Discover(functionsAssembly, builder.Configuration);
+        foreach (var function in queueFunctions)
+        {
+            builder.Services.AddSingleton<IHostedService>(services => new QueueFunctionRunner(function, hostJson.Queues, services));
+        }
+
+        foreach (var function in timerFunctions)
+        {
+            builder.Services.AddSingleton<IHostedService>(services => new TimerFunctionRunner(function, services));
+        }
+
+        var app = builder.Build();
         var routes = HttpFunctionEndpoints.Discover(typeof(AgentDispatchApp).Assembly, hostJson.RoutePrefix);
         app.UseRouting();
         HttpFunctionEndpoints.Map(app, routes, app.Configuration["DevHost:FunctionKey"]);
@@ -93,6 +117,18 @@ public static partial class DevHostApplication
                     Log.Route(logger, route.Name, string.Join(",", route.Methods), url + route.Route, route.AuthLevel.ToString());
                 }
             }
+
+            foreach (var function in queueFunctions)
+            {
+                Log.QueueFunction(logger, function.Name, function.QueueName, function.Connection);
+            }
+
+            var now = (app.Services.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
+            foreach (var function in timerFunctions)
+            {
+                var next = function.Schedule.GetNextOccurrence(now) is { } occurrence ? function.Schedule.ToScheduleTime(occurrence).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "never";
+                Log.TimerFunction(logger, function.Name, function.Schedule.ToString(), next, function.RunOnStartup ? " (RunOnStartup: also runs at every start)" : string.Empty);
+            }
         });
 
         return app;
@@ -102,6 +138,11 @@ public static partial class DevHostApplication
     {
         ["urls"] = DefaultUrl,
         ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+        // Trigger attributes read these as %NAME%, and an unset one stops the host (as in Azure), so
+        // "dotnet run" works from a fresh clone with the app's own defaults; settings override them.
+        ["DISPATCH_REQUESTS_QUEUE"] = "agent-dispatch-requests",
+        ["DISPATCH_WAKE_QUEUE"] = "agent-dispatch-wake",
+        ["DISPATCH_SWEEP_SCHEDULE"] = "0 * * * * *",
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting"] = "Warning",
@@ -116,6 +157,12 @@ public static partial class DevHostApplication
 
         [LoggerMessage(2, LogLevel.Information, "{Function}: {Methods} {Url} ({AuthLevel})")]
         public static partial void Route(ILogger logger, string function, string methods, string url, string authLevel);
+
+        [LoggerMessage(3, LogLevel.Information, "{Function}: queue {Queue} ({Connection})")]
+        public static partial void QueueFunction(ILogger logger, string function, string queue, string connection);
+
+        [LoggerMessage(4, LogLevel.Information, "{Function}: timer {Schedule}, next run {Next}{RunOnStartup}")]
+        public static partial void TimerFunction(ILogger logger, string function, string schedule, string next, string runOnStartup);
     }
 
     /// <summary>Stops the in-process emulator when the dev host stops (Ctrl+C included).</summary>
@@ -124,5 +171,46 @@ public static partial class DevHostApplication
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public async Task StopAsync(CancellationToken cancellationToken) => await emulator.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Gives <c>UseDevelopmentStorage=true</c> an emulator to talk to: the one already listening on
+    /// 10001/10002, or the repository's Azurite started there and stopped with the dev host.
+    /// </summary>
+    private sealed class DevelopmentStorageLifetime(IConfiguration configuration, string packageRoot, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    {
+        private readonly ILogger _logger = loggers.CreateLogger("AgentDispatch.DevHost");
+        private AzuriteProcess? _azurite;
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            switch (DevelopmentStorage.Decide(configuration[DevelopmentStorage.Setting], AzuriteProcess.IsListening))
+            {
+                case DevelopmentStorageAction.UseRunningEmulator:
+                    Log.Startup(_logger,
+                        $"{DevelopmentStorage.Setting} is {DevelopmentStorage.ConnectionString}: using the Storage emulator already listening on "
+                        + $"127.0.0.1:{DevelopmentStorage.QueuePort} (queues) and {DevelopmentStorage.TablePort} (tables).");
+                    break;
+                case DevelopmentStorageAction.StartAzurite:
+                    _azurite = await AzuriteProcess.StartAsync(
+                        packageRoot, DevelopmentStorage.BlobPort, DevelopmentStorage.QueuePort, DevelopmentStorage.TablePort, _logger, cancellationToken).ConfigureAwait(false);
+                    Log.Startup(_logger,
+                        $"{DevelopmentStorage.Setting} is {DevelopmentStorage.ConnectionString} and nothing listened on 127.0.0.1:{DevelopmentStorage.QueuePort}: "
+                        + $"started Azurite (in memory, pid {_azurite.ProcessId}) with blobs at {_azurite.BlobEndpoint}, queues at {_azurite.QueueEndpoint}, "
+                        + $"tables at {_azurite.TableEndpoint}; it stops with the dev host and its data with it.");
+                    break;
+            }
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_azurite is { } azurite)
+            {
+                _azurite = null;
+                await azurite.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 }

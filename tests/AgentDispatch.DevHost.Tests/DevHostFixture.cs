@@ -23,11 +23,21 @@ public sealed class RunningDevHost : IAsyncDisposable
     /// <summary>The in-process emulator, when the dev host started one.</summary>
     public RunningEmulator? Emulator => App.Services.GetService<RunningEmulator>();
 
-    /// <param name="args">Extra command-line settings; the listen URLs are always free loopback ports.</param>
-    public static async Task<RunningDevHost> StartAsync(params string[] args)
+    /// <summary>
+    /// The settings every test dev host starts with: free loopback ports, and the shared Azurite's
+    /// connection string, so no test dev host starts Azurite on 10000-10002.
+    /// </summary>
+    public static string[] BaseArgs(StorageFixture storage)
     {
-        var app = await DevHostApplication.BuildAsync(
-            ["--urls=http://127.0.0.1:0", "--DevHost:EmulatorUrl=http://127.0.0.1:0", .. args]);
+        ArgumentNullException.ThrowIfNull(storage);
+        return ["--urls=http://127.0.0.1:0", "--DevHost:EmulatorUrl=http://127.0.0.1:0", $"--AzureWebJobsStorage={storage.ConnectionString}"];
+    }
+
+    /// <param name="storage">The collection's Azurite, used as AzureWebJobsStorage.</param>
+    /// <param name="args">Extra command-line settings; they win over the base ones.</param>
+    public static async Task<RunningDevHost> StartAsync(StorageFixture storage, params string[] args)
+    {
+        var app = await DevHostApplication.BuildAsync([.. BaseArgs(storage), .. args]);
         await app.StartAsync();
         return new RunningDevHost(app);
     }

@@ -9,14 +9,15 @@ namespace AgentDispatch.DevHost.Tests;
 /// What a newcomer does after <c>dotnet run --project src/AgentDispatch.DevHost</c>: post the request
 /// from VideoSDK's dispatch page and get an agent assigned by the emulator, all over loopback HTTP.
 /// </summary>
-public sealed class EndToEndTests
+[Collection(StorageCollection.Name)]
+public sealed class EndToEndTests(StorageFixture storage)
 {
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     [Fact]
     public async Task DocumentedExample_GetsTheDocumentedSuccessBody()
     {
-        await using var host = await RunningDevHost.StartAsync();
+        await using var host = await RunningDevHost.StartAsync(storage);
 
         using var response = await host.Client.PostAsync("api/dispatch", Json(VideoSdkExamples.DispatchRequestJson));
 
@@ -30,7 +31,7 @@ public sealed class EndToEndTests
     [Fact]
     public async Task SelfHostedAgent_IsAssignedToAWorker()
     {
-        await using var host = await RunningDevHost.StartAsync();
+        await using var host = await RunningDevHost.StartAsync(storage);
 
         using var response = await host.Client.PostAsync("api/dispatch", Json("""{"meetingId":"abcd-efgh-ijkl","agentId":"MyAgent"}"""));
 
@@ -41,7 +42,7 @@ public sealed class EndToEndTests
     [Fact]
     public async Task BadBody_Is400AndTheEmulatorReceivesNothing()
     {
-        await using var host = await RunningDevHost.StartAsync();
+        await using var host = await RunningDevHost.StartAsync(storage);
 
         using var response = await host.Client.PostAsync("api/dispatch", Json("""{"meetingId":"xxxx-xxxx-xxxx"}"""));
 
@@ -55,7 +56,7 @@ public sealed class EndToEndTests
     [Fact]
     public async Task EmulatorOutOfWorkers_IsA503WithRetryAfter()
     {
-        await using var host = await RunningDevHost.StartAsync();
+        await using var host = await RunningDevHost.StartAsync(storage);
         host.Emulator!.State.ClearWorkers();
         host.Emulator.State.RegisterWorker(new AgentDispatch.VideoSdkEmulator.Workers.WorkerRegistration("busy-agent", Draining: true));
 
@@ -69,11 +70,12 @@ public sealed class EndToEndTests
     [Fact]
     public async Task Health_SaysWhichTokenSourceAndBaseUrl()
     {
-        await using var host = await RunningDevHost.StartAsync();
+        await using var host = await RunningDevHost.StartAsync(storage);
 
         var health = JsonNode.Parse(await host.Client.GetStringAsync("api/health"))!;
 
-        Assert.Equal("app setting VideoSdk:AuthToken", (string)health["tokenSource"]!);
+        // Health names the kind of source only (it is anonymous): the placeholder token is an app setting.
+        Assert.Equal(AgentDispatch.Auth.AppSettingTokenSource.SourceKind, (string)health["tokenSource"]!);
         Assert.Equal(host.Emulator!.BaseAddress.AbsoluteUri, (string)health["videoSdkBaseUrl"]!);
     }
 
@@ -81,7 +83,7 @@ public sealed class EndToEndTests
     public async Task ConfiguredBaseUrl_IsCalledInsteadOfAnEmulator()
     {
         await using var videoSdk = await LoopbackServer.StartAsync(LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson));
-        await using var host = await RunningDevHost.StartAsync($"--VideoSdk:BaseUrl={videoSdk.BaseAddress}", "--VideoSdk:AuthToken=configured-token");
+        await using var host = await RunningDevHost.StartAsync(storage, $"--VideoSdk:BaseUrl={videoSdk.BaseAddress}", "--VideoSdk:AuthToken=configured-token");
 
         using var response = await host.Client.PostAsync("api/dispatch", Json(VideoSdkExamples.DispatchRequestJson));
 
@@ -93,7 +95,7 @@ public sealed class EndToEndTests
     [Fact]
     public async Task Stop_StopsTheEmulatorItStarted()
     {
-        var host = await RunningDevHost.StartAsync();
+        var host = await RunningDevHost.StartAsync(storage);
         var emulator = host.Emulator!.BaseAddress;
 
         await host.DisposeAsync();

@@ -132,7 +132,9 @@ public static partial class HttpFunctionEndpoints
 
         if (parameter.ParameterType == typeof(CancellationToken))
         {
-            return static context => context.RequestAborted;
+            // As in the isolated worker, the token is the invocation's (host shutdown), not the client's
+            // connection: a caller hanging up must not cut off a dispatch already on its way to VideoSDK.
+            return static context => context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         }
 
         if (parameter.ParameterType == typeof(string) && route.Route.Contains('{' + parameter.Name!, StringComparison.OrdinalIgnoreCase))
