@@ -1,6 +1,8 @@
 using AgentDispatch.Auth;
 using AgentDispatch.Configuration;
 using AgentDispatch.Dispatch;
+using AgentDispatch.Jobs;
+using AgentDispatch.Storage;
 using Azure.Core;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
@@ -64,7 +66,30 @@ public static class AgentDispatchCoreServiceCollectionExtensions
                     context.ServiceProvider.GetRequiredService<IOptions<VideoSdkOptions>>().Value,
                     context.ServiceProvider.GetRequiredService<TimeProvider>()));
 
+        AddJobs(services);
         return services;
+    }
+
+    /// <summary>The durable jobs: the ledger table and the queues, in the <c>AzureWebJobsStorage</c> account.</summary>
+    private static void AddJobs(IServiceCollection services)
+    {
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section)
+            .Validate<IConfiguration>(
+                (_, configuration) => !string.IsNullOrWhiteSpace(configuration[StorageClients.ConnectionName]) || configuration.GetSection(StorageClients.ConnectionName).GetChildren().Any(),
+                $"{StorageClients.ConnectionName} is not set: the dispatch ledger and queues live in that storage account (UseDevelopmentStorage=true for Azurite).")
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JobsOptions>, JobsOptionsValidator>();
+
+        services.TryAddSingleton(sp => StorageClients.Create(sp.GetRequiredService<IConfiguration>(), AzureCredentials.Create));
+        services.TryAddSingleton(sp => QueueNames.From(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton<DispatchLedger>();
+        services.TryAddSingleton<WakeQueue>();
+        services.TryAddSingleton<PoisonQueue>();
+        services.TryAddSingleton<JitterSource>();
+        services.TryAddSingleton<RetrySchedule>();
+        services.TryAddSingleton<DispatchJobRunner>();
+        services.TryAddSingleton<DispatchJobService>();
+        services.TryAddSingleton<LedgerSweeper>();
     }
 
     private static IVideoSdkTokenSource CreateTokenSource(IServiceProvider sp)

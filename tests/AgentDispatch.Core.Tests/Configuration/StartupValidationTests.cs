@@ -87,4 +87,8 @@ public sealed class StartupValidationTests
     [Fact]
     public async Task LoopbackHttpBaseUrl_IsAllowedForALocalEmulator()
         => await StartsCleanly(new() { ["VideoSdk:AuthToken"] = "t", ["VideoSdk:BaseUrl"] = "http://127.0.0.1:7072/", ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" });
+
+    [Fact]
+    public async Task NoStorage_NamesAzureWebJobsStorage()
+        => Assert.Contains("AzureWebJobsStorage is not set", await StartupFailure(new() { ["VideoSdk:AuthToken"] = "t" }), StringComparison.Ordinal);
 }

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using AgentDispatch.Dispatch;
+
+namespace AgentDispatch.Jobs;
+
+/// <summary>Where a job is in its life. Assigned, Failed, Cancelled and Expired are final.</summary>
+public enum JobState
+{
+    Scheduled,
+    Dispatching,
+    Assigned,
+    Failed,
+    Cancelled,
+    Expired,
+}
+
+/// <summary>Where a dispatch request came from.</summary>
+public static class JobSources
+{
+    public const string Http = "http";
+    public const string Queue = "queue";
+}
+
+/// <summary>
+/// One dispatch as a durable job: what to send, when, until when it is still useful, and what has
+/// happened so far. The ledger holds one row per job; its ETag guards every change of state.
+/// </summary>
+public sealed record DispatchJob
+{
+    public required string Id { get; init; }
+
+    /// <summary>The key that makes a repeated request return this job instead of making another.</summary>
+    public required string IdempotencyKey { get; init; }
+
+    public required string MeetingId { get; init; }
+
+    public required string AgentId { get; init; }
+
+    public string? VersionId { get; init; }
+
+    public JsonElement? Metadata { get; init; }
+
+    public required string Source { get; init; }
+
+    public string? CorrelationId { get; init; }
+
+    /// <summary>When the agent should be dispatched.</summary>
+    public required DateTimeOffset DispatchAt { get; init; }
+
+    /// <summary>The last moment a dispatch is still useful; after it the job is Expired.</summary>
+    public required DateTimeOffset NotAfter { get; init; }
+
+    public required JobState State { get; init; }
+
+    public int Attempts { get; init; }
+
+    public DispatchOutcomeKind? LastOutcome { get; init; }
+
+    public string? LastMessage { get; init; }
+
+    public int? LastUpstreamStatus { get; init; }
+
+    /// <summary>VideoSDK's last answer body, as received (capped).</summary>
+    public string? UpstreamResponse { get; init; }
+
+    /// <summary>When the next attempt is due after a retryable outcome; null before the first.</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>While Dispatching: until when the instance that claimed the job owns it.</summary>
+    public DateTimeOffset? LeaseUntil { get; init; }
+
+    /// <summary>The due time a wake-up message has been queued for; the sweep queues one when this differs from <see cref="DueAt"/>.</summary>
+    public DateTimeOffset? WakeFor { get; init; }
+
+    /// <summary>For keys derived from the request: which use of the key this is (a new job once the previous one's window has passed).</summary>
+    public int Generation { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The ledger's version of this row; a change made with a stale one is refused.</summary>
+    public string? ETag { get; init; }
+
+    /// <summary>When the next attempt is due.</summary>
+    public DateTimeOffset DueAt => NextAttemptAt ?? DispatchAt;
+
+    public bool IsFinal => State is JobState.Assigned or JobState.Failed or JobState.Cancelled or JobState.Expired;
+
+    public DispatchRequest ToRequest() => new(MeetingId, AgentId, Metadata, VersionId);
+}

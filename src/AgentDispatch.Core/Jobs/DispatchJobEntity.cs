@@ -1,0 +1,133 @@
+using System.Text.Json;
+using AgentDispatch.Dispatch;
+using Azure;
+using Azure.Data.Tables;
+
+namespace AgentDispatch.Jobs;
+
+/// <summary>
+/// The ledger row of one job. Partition key = job id (a hash), so jobs spread over partitions and a
+/// job is one point read; enums are stored as text so the table reads well in Storage Explorer.
+/// </summary>
+public sealed class DispatchJobEntity : ITableEntity
+{
+    public const string JobRowKey = "job";
+
+    /// <summary>VideoSDK's answer is kept up to this many characters (a table property holds 32K).</summary>
+    public const int MaxUpstreamResponseChars = 8 * 1024;
+
+    public string PartitionKey { get; set; } = "";
+
+    public string RowKey { get; set; } = JobRowKey;
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public ETag ETag { get; set; }
+
+    public string IdempotencyKey { get; set; } = "";
+
+    public string MeetingId { get; set; } = "";
+
+    public string AgentId { get; set; } = "";
+
+    public string? VersionId { get; set; }
+
+    public string? Metadata { get; set; }
+
+    public string Source { get; set; } = "";
+
+    public string? CorrelationId { get; set; }
+
+    public DateTimeOffset DispatchAt { get; set; }
+
+    public DateTimeOffset NotAfter { get; set; }
+
+    public string State { get; set; } = "";
+
+    /// <summary>Next attempt or dispatch time: what the sweep queries.</summary>
+    public DateTimeOffset DueAt { get; set; }
+
+    public int Attempts { get; set; }
+
+    public string? LastOutcome { get; set; }
+
+    public string? LastMessage { get; set; }
+
+    public int? LastUpstreamStatus { get; set; }
+
+    public string? UpstreamResponse { get; set; }
+
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    public DateTimeOffset? LeaseUntil { get; set; }
+
+    public DateTimeOffset? WakeFor { get; set; }
+
+    public int Generation { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public static DispatchJobEntity From(DispatchJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return new DispatchJobEntity
+        {
+            PartitionKey = job.Id,
+            RowKey = JobRowKey,
+            ETag = job.ETag is null ? default : new ETag(job.ETag),
+            IdempotencyKey = job.IdempotencyKey,
+            MeetingId = job.MeetingId,
+            AgentId = job.AgentId,
+            VersionId = job.VersionId,
+            Metadata = job.Metadata?.GetRawText(),
+            Source = job.Source,
+            CorrelationId = job.CorrelationId,
+            DispatchAt = job.DispatchAt,
+            NotAfter = job.NotAfter,
+            State = job.State.ToString(),
+            DueAt = job.DueAt,
+            Attempts = job.Attempts,
+            LastOutcome = job.LastOutcome?.ToString(),
+            LastMessage = Cap(job.LastMessage, 1024),
+            LastUpstreamStatus = job.LastUpstreamStatus,
+            UpstreamResponse = Cap(job.UpstreamResponse, MaxUpstreamResponseChars),
+            NextAttemptAt = job.NextAttemptAt,
+            LeaseUntil = job.LeaseUntil,
+            WakeFor = job.WakeFor,
+            Generation = job.Generation,
+            CreatedAt = job.CreatedAt,
+            UpdatedAt = job.UpdatedAt,
+        };
+    }
+
+    public DispatchJob ToJob() => new()
+    {
+        Id = PartitionKey,
+        IdempotencyKey = IdempotencyKey,
+        MeetingId = MeetingId,
+        AgentId = AgentId,
+        VersionId = VersionId,
+        Metadata = Metadata is null ? null : JsonDocument.Parse(Metadata).RootElement.Clone(),
+        Source = Source,
+        CorrelationId = CorrelationId,
+        DispatchAt = DispatchAt,
+        NotAfter = NotAfter,
+        State = Enum.Parse<JobState>(State),
+        Attempts = Attempts,
+        LastOutcome = LastOutcome is null ? null : Enum.Parse<DispatchOutcomeKind>(LastOutcome),
+        LastMessage = LastMessage,
+        LastUpstreamStatus = LastUpstreamStatus,
+        UpstreamResponse = UpstreamResponse,
+        NextAttemptAt = NextAttemptAt,
+        LeaseUntil = LeaseUntil,
+        WakeFor = WakeFor,
+        Generation = Generation,
+        CreatedAt = CreatedAt,
+        UpdatedAt = UpdatedAt,
+        ETag = ETag.ToString(),
+    };
+
+    private static string? Cap(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
+}

@@ -1,0 +1,247 @@
+using AgentDispatch.Requests;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentDispatch.Jobs;
+
+public enum SubmitStatus
+{
+    /// <summary>A new job; <see cref="SubmitResult.DispatchedNow"/> says whether it was due at once.</summary>
+    Created,
+
+    /// <summary>A job for the same idempotency key already existed: it is returned and nothing is dispatched.</summary>
+    Duplicate,
+
+    /// <summary>The request cannot become a job (its window has passed, it is too far ahead).</summary>
+    Rejected,
+}
+
+public sealed record SubmitResult(SubmitStatus Status, DispatchJob? Job, RequestErrors? Errors = null, bool DispatchedNow = false);
+
+public enum ChangeStatus
+{
+    Changed,
+    NotFound,
+
+    /// <summary>The job is past the point where it can change (already dispatching or final).</summary>
+    Conflict,
+    Rejected,
+}
+
+public sealed record ChangeResult(ChangeStatus Status, DispatchJob? Job, RequestErrors? Errors = null);
+
+/// <summary>
+/// Creates, finds, cancels and reschedules dispatch jobs. Every source (HTTP, queue, and later
+/// webhooks, calendars and schedules) submits through here, so de-duplication, scheduling and
+/// retries behave the same whichever way a request arrives.
+/// </summary>
+public sealed class DispatchJobService(
+    DispatchLedger ledger,
+    WakeQueue wake,
+    DispatchJobRunner runner,
+    IOptions<JobsOptions> options,
+    TimeProvider time,
+    ILogger<DispatchJobService> logger)
+{
+    /// <summary>Requests due within this much of now are dispatched at once rather than scheduled.</summary>
+    public static readonly TimeSpan ImmediateThreshold = TimeSpan.FromSeconds(1);
+
+    private const int MaxGenerations = 1000;
+
+    public async Task<SubmitResult> SubmitAsync(DispatchJobRequest request, string source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var now = Now();
+        var o = options.Value;
+        var dispatchAt = request.DispatchAt ?? now;
+        var notAfter = request.NotAfter ?? dispatchAt + o.DefaultWindow;
+
+        var errors = new RequestErrors();
+        if (notAfter <= now)
+        {
+            errors.Add(request.NotAfter is null ? "dispatchAt" : "notAfter", $"is too late: the dispatch window closed at {notAfter:o}.");
+        }
+
+        if (dispatchAt > now + o.MaxScheduleAhead)
+        {
+            errors.Add("dispatchAt", $"is too far ahead: at most {o.MaxScheduleAhead.TotalDays:F0} days.");
+        }
+
+        if (errors.Any)
+        {
+            return new SubmitResult(SubmitStatus.Rejected, null, errors);
+        }
+
+        var key = request.IdempotencyKey is { } callerKey ? IdempotencyKeys.FromCaller(callerKey) : IdempotencyKeys.Derived(request.Dispatch.MeetingId, request.Dispatch.AgentId, request.DispatchAt);
+        var immediate = dispatchAt <= now + ImmediateThreshold;
+
+        for (var generation = 0; generation < MaxGenerations; generation++)
+        {
+            var job = NewJob(request, source, key, generation, dispatchAt, notAfter, immediate, now);
+            var (stored, inserted) = await ledger.InsertOrGetAsync(job, cancellationToken).ConfigureAwait(false);
+            if (inserted)
+            {
+                Log.JobCreated(logger, stored.Id, source, stored.AgentId, stored.MeetingId, stored.DueAt);
+                return await StartAsync(stored, immediate, cancellationToken).ConfigureAwait(false);
+            }
+
+            // A derived key stands for "this agent in this meeting at this time". Once that job's window
+            // has passed, the same request is a new occasion, not a repeat: it takes the next generation.
+            if (!IdempotencyKeys.IsDerived(key) || !stored.IsFinal || stored.NotAfter >= now)
+            {
+                Log.Duplicate(logger, stored.Id, source, stored.State);
+                return new SubmitResult(SubmitStatus.Duplicate, stored);
+            }
+        }
+
+        throw new InvalidOperationException("Too many generations of one derived idempotency key.");
+    }
+
+    public Task<DispatchJob?> GetAsync(string id, CancellationToken cancellationToken)
+        => JobIds.IsWellFormed(id) ? ledger.GetAsync(id, cancellationToken) : Task.FromResult<DispatchJob?>(null);
+
+    public Task<JobPage> ListAsync(string? meetingId, JobState? state, int pageSize, string? cursor, CancellationToken cancellationToken)
+        => ledger.ListAsync(meetingId, state, pageSize, cursor, cancellationToken);
+
+    /// <summary>Cancels a job that has not been dispatched; cancelling a cancelled job again is fine.</summary>
+    public async Task<ChangeResult> CancelAsync(string id, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var job = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            switch (job?.State)
+            {
+                case null:
+                    return new ChangeResult(ChangeStatus.NotFound, null);
+                case JobState.Cancelled:
+                    return new ChangeResult(ChangeStatus.Changed, job);
+                case JobState.Scheduled:
+                    var cancelled = await ledger.TryReplaceAsync(job with { State = JobState.Cancelled, UpdatedAt = Now(), NextAttemptAt = null }, cancellationToken).ConfigureAwait(false);
+                    if (cancelled is not null)
+                    {
+                        Log.Cancelled(logger, id);
+                        return new ChangeResult(ChangeStatus.Changed, cancelled);
+                    }
+
+                    continue; // changed meanwhile (claimed, moved): look again
+                default:
+                    return new ChangeResult(ChangeStatus.Conflict, job);
+            }
+        }
+
+        return new ChangeResult(ChangeStatus.Conflict, await GetAsync(id, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Moves a job that has not been dispatched to a new time; the old wake-up finds it not due and does nothing.</summary>
+    public async Task<ChangeResult> RescheduleAsync(string id, DateTimeOffset dispatchAt, DateTimeOffset? notAfter, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var until = notAfter ?? dispatchAt + options.Value.DefaultWindow;
+        var errors = new RequestErrors();
+        if (until <= dispatchAt)
+        {
+            errors.Add("notAfter", "must be later than dispatchAt.");
+        }
+        else if (until <= now)
+        {
+            errors.Add(notAfter is null ? "dispatchAt" : "notAfter", $"is too late: the dispatch window closed at {until:o}.");
+        }
+
+        if (errors.Any)
+        {
+            return new ChangeResult(ChangeStatus.Rejected, null, errors);
+        }
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var job = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (job is null)
+            {
+                return new ChangeResult(ChangeStatus.NotFound, null);
+            }
+
+            if (job.State != JobState.Scheduled)
+            {
+                return new ChangeResult(ChangeStatus.Conflict, job);
+            }
+
+            var moved = job with
+            {
+                DispatchAt = dispatchAt,
+                NotAfter = until,
+                NextAttemptAt = null,
+                WakeFor = wake.CanWake(dispatchAt) ? dispatchAt : null,
+                UpdatedAt = now,
+            };
+            var saved = await ledger.TryReplaceAsync(moved, cancellationToken).ConfigureAwait(false);
+            if (saved is null)
+            {
+                continue;
+            }
+
+            Log.Rescheduled(logger, id, dispatchAt);
+            if (saved.DispatchAt <= Now() + ImmediateThreshold)
+            {
+                await runner.WakeAsync(id, saved.DueAt, cancellationToken).ConfigureAwait(false);
+                return new ChangeResult(ChangeStatus.Changed, await GetAsync(id, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (saved.WakeFor is { } due)
+            {
+                await wake.SendAsync(id, due, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new ChangeResult(ChangeStatus.Changed, saved);
+        }
+
+        return new ChangeResult(ChangeStatus.Conflict, await GetAsync(id, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<SubmitResult> StartAsync(DispatchJob stored, bool immediate, CancellationToken cancellationToken)
+    {
+        if (immediate)
+        {
+            var attempted = await runner.AttemptClaimedAsync(stored, cancellationToken).ConfigureAwait(false);
+            return new SubmitResult(SubmitStatus.Created, attempted, DispatchedNow: true);
+        }
+
+        if (stored.WakeFor is { } due)
+        {
+            // If this send is lost (the process stops right here), the sweep sees the job overdue and wakes it.
+            await wake.SendAsync(stored.Id, due, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new SubmitResult(SubmitStatus.Created, stored);
+    }
+
+    private DispatchJob NewJob(DispatchJobRequest request, string source, string key, int generation, DateTimeOffset dispatchAt, DateTimeOffset notAfter, bool immediate, DateTimeOffset now)
+    {
+        var job = new DispatchJob
+        {
+            Id = JobIds.ForKey(key, generation),
+            IdempotencyKey = key,
+            MeetingId = request.Dispatch.MeetingId,
+            AgentId = request.Dispatch.AgentId,
+            VersionId = request.Dispatch.VersionId,
+            Metadata = request.Dispatch.Metadata,
+            Source = source,
+            CorrelationId = request.CorrelationId,
+            DispatchAt = dispatchAt,
+            NotAfter = notAfter,
+            State = JobState.Scheduled,
+            Generation = generation,
+            WakeFor = !immediate && wake.CanWake(dispatchAt) ? dispatchAt : null,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+
+        // Due now: the row is written already claimed, so the insert that wins the key is also the claim.
+        return immediate ? runner.Claim(job, now) : job;
+    }
+
+    private DateTimeOffset Now()
+    {
+        var now = time.GetUtcNow();
+        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+    }
+}

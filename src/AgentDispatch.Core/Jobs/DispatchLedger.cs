@@ -1,0 +1,145 @@
+using System.Buffers.Text;
+using System.Text;
+using AgentDispatch.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace AgentDispatch.Jobs;
+
+/// <summary>A page of jobs and the cursor for the next one (null at the end).</summary>
+public sealed record JobPage(IReadOnlyList<DispatchJob> Items, string? Next);
+
+/// <summary>
+/// The ledger: one Azure Table row per job. Inserts fail on an existing row (that is how a repeated
+/// key is caught) and every change of state is conditional on the ETag the change was based on.
+/// </summary>
+public sealed class DispatchLedger
+{
+    private readonly TableClient _table;
+    private readonly CreateOnce _created;
+
+    public DispatchLedger(StorageClients storage, IOptions<JobsOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(options);
+        _table = storage.Tables.GetTableClient(options.Value.LedgerTable);
+        // Locally (Azurite in memory) the table starts missing; in Azure the deployment creates it.
+        _created = new CreateOnce(ct => _table.CreateIfNotExistsAsync(ct));
+    }
+
+    /// <summary>Inserts <paramref name="job"/> unless a row with its id exists; then returns that row instead.</summary>
+    public async Task<(DispatchJob Job, bool Inserted)> InsertOrGetAsync(DispatchJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var response = await _table.AddEntityAsync(DispatchJobEntity.From(job), cancellationToken).ConfigureAwait(false);
+            return (job with { ETag = response.Headers.ETag?.ToString() }, true);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var existing = await GetAsync(job.Id, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Job {job.Id} conflicted on insert but could not be read.", ex);
+            return (existing, false);
+        }
+    }
+
+    public async Task<DispatchJob?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var response = await _table.GetEntityIfExistsAsync<DispatchJobEntity>(id, DispatchJobEntity.JobRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value!.ToJob() : null;
+    }
+
+    /// <summary>Replaces the row if it is still the version <paramref name="job"/> was read at; null when it changed meanwhile.</summary>
+    public async Task<DispatchJob?> TryReplaceAsync(DispatchJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        try
+        {
+            var entity = DispatchJobEntity.From(job);
+            var response = await _table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return job with { ETag = response.Headers.ETag?.ToString() };
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Jobs in <paramref name="state"/> and/or of <paramref name="meetingId"/>, a page at a time.</summary>
+    public async Task<JobPage> ListAsync(string? meetingId, JobState? state, int pageSize, string? cursor, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var filters = new List<string> { TableClient.CreateQueryFilter($"RowKey eq {DispatchJobEntity.JobRowKey}") };
+        if (meetingId is not null)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"MeetingId eq {meetingId}"));
+        }
+
+        if (state is { } s)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"State eq {s.ToString()}"));
+        }
+
+        var pages = _table.QueryAsync<DispatchJobEntity>(string.Join(" and ", filters), pageSize, cancellationToken: cancellationToken)
+            .AsPages(DecodeCursor(cursor), pageSize);
+        await foreach (var page in pages.ConfigureAwait(false))
+        {
+            return new JobPage(page.Values.Select(e => e.ToJob()).ToList(), EncodeCursor(page.ContinuationToken));
+        }
+
+        return new JobPage([], null);
+    }
+
+    /// <summary>Scheduled jobs due at or before <paramref name="dueBy"/>, for the sweep.</summary>
+    public IAsyncEnumerable<DispatchJob> ScheduledDueByAsync(DateTimeOffset dueBy, CancellationToken cancellationToken)
+        => QueryAsync(TableClient.CreateQueryFilter($"State eq {nameof(JobState.Scheduled)} and DueAt le {dueBy}"), cancellationToken);
+
+    /// <summary>Jobs claimed for dispatch whose claim has run out (the instance that claimed them is gone).</summary>
+    public IAsyncEnumerable<DispatchJob> AbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+        => QueryAsync(TableClient.CreateQueryFilter($"State eq {nameof(JobState.Dispatching)} and LeaseUntil lt {now}"), cancellationToken);
+
+    /// <summary>
+    /// A cursor is the table's continuation token, base64url-encoded so it is opaque and URL-safe.
+    /// A cursor that does not decode is the caller's error.
+    /// </summary>
+    public static bool IsWellFormedCursor(string? cursor) => cursor is null || DecodeCursor(cursor) is not null;
+
+    private async IAsyncEnumerable<DispatchJob> QueryAsync(string filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var entity in _table.QueryAsync<DispatchJobEntity>(filter, 100, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return entity.ToJob();
+        }
+    }
+
+    private static string? EncodeCursor(string? token) => token is null ? null : Base64Url.EncodeToString(Encoding.UTF8.GetBytes(token));
+
+    private static string? DecodeCursor(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        if (cursor.Length > 2048 || !Base64Url.IsValid(cursor))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private Task EnsureTableAsync(CancellationToken cancellationToken) => _created.EnsureAsync(cancellationToken);
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+
+namespace AgentDispatch.Jobs;
+
+/// <summary>What to do with a dispatch that was sent but got no answer (it may have put an agent in the meeting).</summary>
+public enum UnknownOutcomePolicy
+{
+    /// <summary>At most once: the job fails with outcome Unknown and is not sent again (the default).</summary>
+    Fail,
+
+    /// <summary>At least once: send it again within the window; a meeting may get two agents.</summary>
+    Retry,
+}
+
+/// <summary>Settings under <c>Jobs:</c>.</summary>
+public sealed class JobsOptions
+{
+    public const string Section = "Jobs";
+
+    /// <summary>The ledger table, in the <c>AzureWebJobsStorage</c> account.</summary>
+    public string LedgerTable { get; set; } = "AgentDispatches";
+
+    /// <summary><c>notAfter</c> when a request gives none: this long after <c>dispatchAt</c>.</summary>
+    public TimeSpan DefaultWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The furthest ahead a dispatch may be scheduled.</summary>
+    public TimeSpan MaxScheduleAhead { get; set; } = TimeSpan.FromDays(366);
+
+    /// <summary>First wait before retrying a capacity or transient outcome; doubles each attempt, with jitter.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest wait between attempts (a longer <c>Retry-After</c> from VideoSDK is still honoured).</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(2);
+
+    public UnknownOutcomePolicy UnknownOutcome { get; set; } = UnknownOutcomePolicy.Fail;
+
+    /// <summary>How long a claim on a job lasts beyond the dispatch call's own time limit.</summary>
+    public TimeSpan LeaseMargin { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A scheduled job this late with no wake-up seen is woken by the sweep.</summary>
+    public TimeSpan OverdueGrace { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+internal sealed class JobsOptionsValidator : IValidateOptions<JobsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, JobsOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.LedgerTable) || !options.LedgerTable.All(char.IsAsciiLetterOrDigit) || !char.IsAsciiLetter(options.LedgerTable[0]) || options.LedgerTable.Length is < 3 or > 63)
+        {
+            failures.Add("Jobs:LedgerTable must be 3-63 letters and digits, starting with a letter (an Azure Table name).");
+        }
+
+        if (options.DefaultWindow <= TimeSpan.Zero)
+        {
+            failures.Add("Jobs:DefaultWindow must be positive.");
+        }
+
+        if (options.RetryBaseDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryBaseDelay)
+        {
+            failures.Add("Jobs:RetryBaseDelay must be positive and no longer than Jobs:RetryMaxDelay.");
+        }
+
+        if (options.MaxScheduleAhead <= TimeSpan.Zero || options.LeaseMargin < TimeSpan.Zero || options.OverdueGrace < TimeSpan.Zero)
+        {
+            failures.Add("Jobs:MaxScheduleAhead must be positive; Jobs:LeaseMargin and Jobs:OverdueGrace must not be negative.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

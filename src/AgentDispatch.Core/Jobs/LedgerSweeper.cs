@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentDispatch.Jobs;
+
+/// <summary>What one sweep did.</summary>
+public sealed record SweepReport(int Woken, int Recovered);
+
+/// <summary>
+/// The timer-driven safety net: queues wake-ups for jobs entering the 7-day window a queue message
+/// can wait, re-wakes jobs whose wake-up was lost (overdue), and resolves claims left by an instance
+/// that stopped mid-dispatch.
+/// </summary>
+public sealed class LedgerSweeper(
+    DispatchLedger ledger,
+    WakeQueue wake,
+    DispatchJobRunner runner,
+    IOptions<JobsOptions> options,
+    TimeProvider time,
+    ILogger<LedgerSweeper> logger)
+{
+    public async Task<SweepReport> SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var woken = 0;
+        await foreach (var job in ledger.ScheduledDueByAsync(now + WakeQueue.MaxDelay, cancellationToken).ConfigureAwait(false))
+        {
+            var overdue = job.DueAt < now - options.Value.OverdueGrace;
+            if (job.WakeFor == job.DueAt && !overdue)
+            {
+                continue;
+            }
+
+            var marked = job.WakeFor == job.DueAt ? job : await ledger.TryReplaceAsync(job with { WakeFor = job.DueAt }, cancellationToken).ConfigureAwait(false);
+            if (marked is not null)
+            {
+                await wake.SendAsync(job.Id, job.DueAt, cancellationToken).ConfigureAwait(false);
+                woken++;
+            }
+        }
+
+        var recovered = 0;
+        await foreach (var job in ledger.AbandonedAsync(now, cancellationToken).ConfigureAwait(false))
+        {
+            await runner.RecoverAsync(job, cancellationToken).ConfigureAwait(false);
+            recovered++;
+        }
+
+        Log.Swept(logger, woken, recovered);
+        return new SweepReport(woken, recovered);
+    }
+}

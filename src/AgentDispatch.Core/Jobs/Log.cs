@@ -1,0 +1,44 @@
+using AgentDispatch.Dispatch;
+using Microsoft.Extensions.Logging;
+
+namespace AgentDispatch.Jobs;
+
+/// <summary>Job events, with ids and outcomes as structured properties; never request bodies or tokens.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Information, "Job {DispatchId} created from {Source} for agent {AgentId} in meeting {MeetingId}, due {DueAt:o}")]
+    public static partial void JobCreated(ILogger logger, string dispatchId, string source, string agentId, string meetingId, DateTimeOffset dueAt);
+
+    [LoggerMessage(101, LogLevel.Information, "Repeated request from {Source} for job {DispatchId} ({State}): nothing new dispatched")]
+    public static partial void Duplicate(ILogger logger, string dispatchId, string source, JobState state);
+
+    [LoggerMessage(102, LogLevel.Information, "Job {DispatchId} attempt {Attempt}: {Outcome}; now {State}")]
+    public static partial void Attempted(ILogger logger, string dispatchId, int attempt, DispatchOutcomeKind outcome, JobState state);
+
+    [LoggerMessage(103, LogLevel.Information, "Job {DispatchId} will be tried again at {NextAttemptAt:o}")]
+    public static partial void RetryScheduled(ILogger logger, string dispatchId, DateTimeOffset nextAttemptAt);
+
+    [LoggerMessage(104, LogLevel.Information, "Job {DispatchId} expired: its window closed at {NotAfter:o}")]
+    public static partial void Expired(ILogger logger, string dispatchId, DateTimeOffset notAfter);
+
+    [LoggerMessage(105, LogLevel.Debug, "Wake-up for job {DispatchId} ignored: the job is {State}, due {DueAt:o}")]
+    public static partial void WakeIgnored(ILogger logger, string dispatchId, JobState state, DateTimeOffset dueAt);
+
+    [LoggerMessage(106, LogLevel.Warning, "Job {DispatchId} was claimed for dispatch by an instance that stopped before recording the answer; treating it as {Outcome}: {Action}")]
+    public static partial void Recovered(ILogger logger, string dispatchId, DispatchOutcomeKind outcome, string action);
+
+    [LoggerMessage(107, LogLevel.Information, "Job {DispatchId} cancelled")]
+    public static partial void Cancelled(ILogger logger, string dispatchId);
+
+    [LoggerMessage(108, LogLevel.Information, "Job {DispatchId} rescheduled to {DispatchAt:o}")]
+    public static partial void Rescheduled(ILogger logger, string dispatchId, DateTimeOffset dispatchAt);
+
+    [LoggerMessage(109, LogLevel.Warning, "Job {DispatchId} changed while its answer ({Outcome}) was being recorded; kept {State}")]
+    public static partial void RecordRaced(ILogger logger, string dispatchId, DispatchOutcomeKind outcome, JobState state);
+
+    [LoggerMessage(110, LogLevel.Information, "Sweep: {Woken} wake-ups queued, {Recovered} abandoned claims resolved")]
+    public static partial void Swept(ILogger logger, int woken, int recovered);
+
+    [LoggerMessage(111, LogLevel.Warning, "Wake-up for unknown job {DispatchId} ignored")]
+    public static partial void UnknownJob(ILogger logger, string dispatchId);
+}

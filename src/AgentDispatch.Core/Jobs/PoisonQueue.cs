@@ -1,0 +1,35 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AgentDispatch.Storage;
+using Azure.Storage.Queues;
+
+namespace AgentDispatch.Jobs;
+
+/// <summary>
+/// What the app puts in a poison queue for a message that can never succeed: the reason, the
+/// problems by field, and the original message text untouched, so it can be fixed and re-sent.
+/// </summary>
+public sealed record PoisonedMessage(
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("errors")] IDictionary<string, string[]>? Errors,
+    [property: JsonPropertyName("queue")] string Queue,
+    [property: JsonPropertyName("messageId")] string MessageId,
+    [property: JsonPropertyName("dequeueCount")] long DequeueCount,
+    [property: JsonPropertyName("poisonedAt")] DateTimeOffset PoisonedAt,
+    [property: JsonPropertyName("originalMessage")] string OriginalMessage);
+
+/// <summary>Sends never-valid messages to <c>&lt;queue&gt;-poison</c> at once instead of failing them five times.</summary>
+public sealed class PoisonQueue(StorageClients storage, TimeProvider time)
+{
+    private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CreateOnce> _created = new(StringComparer.Ordinal);
+
+    public async Task SendAsync(string sourceQueue, string messageId, long dequeueCount, string originalText, string reason, IDictionary<string, string[]>? errors, CancellationToken cancellationToken)
+    {
+        var queue = storage.Queues.GetQueueClient(sourceQueue + "-poison");
+        await _created.GetOrAdd(queue.Name, _ => new CreateOnce(ct => queue.CreateIfNotExistsAsync(cancellationToken: ct)))
+            .EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var poisoned = new PoisonedMessage(reason, errors, sourceQueue, messageId, dequeueCount, time.GetUtcNow(), originalText);
+        await queue.SendMessageAsync(JsonSerializer.Serialize(poisoned, JobsJsonContext.Default.PoisonedMessage), null, NeverExpires, cancellationToken).ConfigureAwait(false);
+    }
+}

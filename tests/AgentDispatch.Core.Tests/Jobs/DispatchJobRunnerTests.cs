@@ -1,0 +1,272 @@
+using AgentDispatch.Dispatch;
+using AgentDispatch.Jobs;
+using AgentDispatch.Testing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentDispatch.Core.Tests.Jobs;
+
+/// <summary>Scheduled jobs, retries within the window, cancel and reschedule, and the sweep. Real Azurite, real queue delays.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
+{
+    private static DispatchJobRequest Request(DateTimeOffset? at = null, DateTimeOffset? notAfter = null)
+        => new(new DispatchRequest("abcd-efgh-ijkl", "agent-1"), at, notAfter);
+
+    private static Func<HttpContext, ReceivedRequest, Task> AnswerInTurn(params (int Status, string Body)[] answers)
+    {
+        var next = -1;
+        return (context, request) =>
+        {
+            var (status, body) = answers[Math.Min(Interlocked.Increment(ref next), answers.Length - 1)];
+            return LoopbackServer.Answer(status, body)(context, request);
+        };
+    }
+
+    [Fact]
+    public async Task WakeAsync_ScheduledJob_IsDispatchedOnceWhenDueAndNotBefore()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var at = DateTimeOffset.UtcNow.AddSeconds(2);
+        var job = (await harness.Jobs.SubmitAsync(Request(at), JobSources.Http, CancellationToken.None)).Job!;
+
+        await harness.Runner.WakeAsync(job.Id, at.AddMinutes(-5), CancellationToken.None); // a stale wake-up changes nothing
+        Assert.Equal(0, harness.Dispatches);
+
+        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(15));
+
+        Assert.Equal(JobState.Assigned, done.State);
+        Assert.Equal(1, harness.Dispatches);
+        Assert.True(done.UpdatedAt >= at);
+        await harness.Runner.WakeAsync(job.Id, job.DispatchAt, CancellationToken.None); // a redelivered wake-up changes nothing either
+        Assert.Equal(1, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task CancelAsync_BeforeDue_NothingIsDispatched()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(1)), JobSources.Http, CancellationToken.None)).Job!;
+
+        var cancelled = await harness.Jobs.CancelAsync(job.Id, CancellationToken.None);
+        var again = await harness.Jobs.CancelAsync(job.Id, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await harness.PumpAsync();
+
+        Assert.Equal(ChangeStatus.Changed, cancelled.Status);
+        Assert.Equal(JobState.Cancelled, cancelled.Job!.State);
+        Assert.Equal(ChangeStatus.Changed, again.Status);
+        Assert.Equal(JobState.Cancelled, (await harness.Jobs.GetAsync(job.Id, CancellationToken.None))!.State);
+        Assert.Equal(0, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task CancelAsync_AfterDispatch_IsAConflictAndUnknownIdIsNotFound()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var job = (await harness.Jobs.SubmitAsync(Request(), JobSources.Http, CancellationToken.None)).Job!;
+
+        var conflict = await harness.Jobs.CancelAsync(job.Id, CancellationToken.None);
+        var missing = await harness.Jobs.CancelAsync(JobIds.ForKey("key:nobody"), CancellationToken.None);
+
+        Assert.Equal(ChangeStatus.Conflict, conflict.Status);
+        Assert.Equal(JobState.Assigned, conflict.Job!.State);
+        Assert.Equal(ChangeStatus.NotFound, missing.Status);
+    }
+
+    [Fact]
+    public async Task RescheduleAsync_Later_DispatchesOnceAtTheNewTime()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(1)), JobSources.Http, CancellationToken.None)).Job!;
+        var newTime = DateTimeOffset.UtcNow.AddSeconds(4);
+
+        var moved = await harness.Jobs.RescheduleAsync(job.Id, newTime, null, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await harness.PumpAsync(); // the old wake-up: finds the job not due
+        Assert.Equal(0, harness.Dispatches);
+
+        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(15));
+
+        Assert.Equal(ChangeStatus.Changed, moved.Status);
+        Assert.Equal(JobState.Assigned, done.State);
+        Assert.Equal(1, harness.Dispatches);
+        Assert.True(done.UpdatedAt >= newTime);
+        Assert.Equal(newTime.AddMinutes(10), done.NotAfter);
+    }
+
+    [Fact]
+    public async Task RescheduleAsync_ToNow_DispatchesAtOnce()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddHours(1)), JobSources.Http, CancellationToken.None)).Job!;
+
+        var moved = await harness.Jobs.RescheduleAsync(job.Id, DateTimeOffset.UtcNow, null, CancellationToken.None);
+
+        Assert.Equal(JobState.Assigned, moved.Job!.State);
+        Assert.Equal(1, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task Capacity_IsRetriedWithinTheWindowUntilAssigned()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, AnswerInTurn(
+            (503, VideoSdkExamples.NoWorkersAvailableJson), (503, VideoSdkExamples.NoWorkersAvailableJson), (200, VideoSdkExamples.SuccessResponseJson)));
+
+        var first = (await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None)).Job!;
+        Assert.Equal(JobState.Scheduled, first.State);
+        Assert.Equal(DispatchOutcomeKind.Capacity, first.LastOutcome);
+        Assert.NotNull(first.NextAttemptAt);
+
+        var done = await harness.PumpUntilAsync(first.Id, j => j.IsFinal, TimeSpan.FromSeconds(15));
+
+        Assert.Equal(JobState.Assigned, done.State);
+        Assert.Equal(3, done.Attempts);
+        Assert.Equal(3, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task Capacity_UntilNotAfter_Expires()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, LoopbackServer.Answer(503, VideoSdkExamples.NoWorkersAvailableJson));
+
+        var job = (await harness.Jobs.SubmitAsync(Request(notAfter: DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Queue, CancellationToken.None)).Job!;
+        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(15));
+
+        Assert.Equal(JobState.Expired, done.State);
+        Assert.Equal(DispatchOutcomeKind.Capacity, done.LastOutcome);
+        Assert.True(done.Attempts >= 2);
+        Assert.Equal(done.Attempts, harness.Dispatches);
+    }
+
+    [Theory]
+    [InlineData(404, """{"message":"No Workers Registered"}""", DispatchOutcomeKind.Configuration)]
+    [InlineData(400, """{"message":"Agent Not Deployed"}""", DispatchOutcomeKind.Configuration)]
+    [InlineData(422, """{"message":"meetingId is not a meeting"}""", DispatchOutcomeKind.Rejected)]
+    [InlineData(401, """{"message":"Unauthorized"}""", DispatchOutcomeKind.Unauthorized)]
+    public async Task NonRetryableOutcome_FailsAtOnceWithTheUpstreamMessage(int status, string body, DispatchOutcomeKind outcome)
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, LoopbackServer.Answer(status, body));
+
+        var job = (await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None)).Job!;
+        await Task.Delay(300);
+        await harness.PumpAsync();
+
+        Assert.Equal(JobState.Failed, job.State);
+        Assert.Equal(outcome, job.LastOutcome);
+        Assert.Equal(status, job.LastUpstreamStatus);
+        Assert.Equal(System.Text.Json.Nodes.JsonNode.Parse(body)!["message"]!.GetValue<string>(), job.LastMessage);
+        Assert.Equal(1, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task NoAnswer_FailsAsUnknownAndIsNotSentAgain_ByDefault()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, (context, _) =>
+        {
+            context.Abort();
+            return Task.CompletedTask;
+        });
+
+        var job = (await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None)).Job!;
+        await Task.Delay(500);
+        await harness.PumpAsync();
+
+        Assert.Equal(JobState.Failed, job.State);
+        Assert.Equal(DispatchOutcomeKind.Unknown, job.LastOutcome);
+        Assert.Equal(1, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task NoAnswer_WithUnknownOutcomeRetry_IsSentAgainWithinTheWindow()
+    {
+        var answers = 0;
+        await using var harness = await JobsHarness.StartAsync(
+            azurite.Fixture,
+            (context, request) =>
+            {
+                if (Interlocked.Increment(ref answers) == 1)
+                {
+                    context.Abort();
+                    return Task.CompletedTask;
+                }
+
+                return LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
+            },
+            new Dictionary<string, string?> { ["Jobs:UnknownOutcome"] = "Retry" });
+
+        var job = (await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None)).Job!;
+        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(15));
+
+        Assert.Equal(JobState.Assigned, done.State);
+        Assert.Equal(2, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task Sweep_AbandonedClaim_IsResolvedAsUnknownWithoutSending()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var now = DateTimeOffset.UtcNow;
+        // What an instance that died mid-dispatch leaves behind: a claim whose lease has run out.
+        var (abandoned, _) = await harness.Ledger.InsertOrGetAsync(
+            new DispatchJob
+            {
+                Id = JobIds.ForKey("key:abandoned"),
+                IdempotencyKey = "key:abandoned",
+                MeetingId = "m",
+                AgentId = "a",
+                Source = JobSources.Queue,
+                DispatchAt = now.AddMinutes(-1),
+                NotAfter = now.AddMinutes(9),
+                State = JobState.Dispatching,
+                Attempts = 1,
+                LeaseUntil = now.AddSeconds(-1),
+                CreatedAt = now.AddMinutes(-1),
+                UpdatedAt = now.AddMinutes(-1),
+            },
+            CancellationToken.None);
+
+        var report = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        var resolved = (await harness.Jobs.GetAsync(abandoned.Id, CancellationToken.None))!;
+
+        Assert.Equal(1, report.Recovered);
+        Assert.Equal(JobState.Failed, resolved.State);
+        Assert.Equal(DispatchOutcomeKind.Unknown, resolved.LastOutcome);
+        Assert.Equal(0, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task Sweep_LostWakeUp_WakesTheOverdueJobOnce()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: new Dictionary<string, string?> { ["Jobs:OverdueGrace"] = "00:00:00.500" });
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(1)), JobSources.Http, CancellationToken.None)).Job!;
+        await harness.WakeQueue.ClearMessagesAsync(); // the wake-up is lost
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var report = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, report.Woken);
+        Assert.Equal(JobState.Assigned, done.State);
+        Assert.Equal(1, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task Sweep_JobEnteringTheSevenDayWindow_GetsItsWakeUp()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, configure: s => s.AddSingleton<TimeProvider>(time));
+        var job = (await harness.Jobs.SubmitAsync(Request(time.GetUtcNow().AddDays(8)), JobSources.Http, CancellationToken.None)).Job!;
+
+        var tooEarly = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromDays(1.5));
+        var entering = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        var again = await harness.Sweeper.SweepAsync(CancellationToken.None);
+
+        Assert.Equal(0, tooEarly.Woken);
+        Assert.Equal(1, entering.Woken);
+        Assert.Equal(0, again.Woken);
+        Assert.Equal(job.DispatchAt, (await harness.Jobs.GetAsync(job.Id, CancellationToken.None))!.WakeFor);
+        Assert.Equal(1, await harness.WakeMessagesAsync());
+    }
+}

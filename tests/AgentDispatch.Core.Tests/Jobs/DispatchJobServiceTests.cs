@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using AgentDispatch.Dispatch;
+using AgentDispatch.Jobs;
+using AgentDispatch.Testing;
+
+namespace AgentDispatch.Core.Tests.Jobs;
+
+/// <summary>Creating jobs: due now or later, and exactly one job (and one dispatch) per idempotency key. Real Azurite.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class DispatchJobServiceTests(AzuriteCollectionFixture azurite)
+{
+    private static DispatchJobRequest Request(string meeting = "abcd-efgh-ijkl", DateTimeOffset? at = null, DateTimeOffset? notAfter = null, string? key = null)
+        => new(new DispatchRequest(meeting, "agent-1"), at, notAfter, key);
+
+    [Fact]
+    public async Task SubmitAsync_DueNow_DispatchesAtOnceAndRecordsTheAnswer()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+
+        var result = await harness.Jobs.SubmitAsync(Request(), JobSources.Http, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Created, result.Status);
+        Assert.True(result.DispatchedNow);
+        var job = result.Job!;
+        Assert.Equal(JobState.Assigned, job.State);
+        Assert.Equal(1, job.Attempts);
+        Assert.Equal(DispatchOutcomeKind.Assigned, job.LastOutcome);
+        Assert.Equal(VideoSdkExamples.SuccessResponseJson, job.UpstreamResponse);
+        Assert.Equal(1, harness.Dispatches);
+        Assert.Equal(job with { ETag = null }, (await harness.Jobs.GetAsync(job.Id, CancellationToken.None))! with { ETag = null });
+    }
+
+    [Fact]
+    public async Task SubmitAsync_SameKeyAgain_ReturnsTheSameJobAndDispatchesNothing()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+
+        var first = await harness.Jobs.SubmitAsync(Request(key: "order-42"), JobSources.Http, CancellationToken.None);
+        var second = await harness.Jobs.SubmitAsync(Request(key: "order-42"), JobSources.Queue, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Duplicate, second.Status);
+        Assert.Equal(first.Job!.Id, second.Job!.Id);
+        Assert.Equal(JobState.Assigned, second.Job.State);
+        Assert.Equal(1, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_SameRequestWithoutAKey_IsOneJob()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var at = DateTimeOffset.UtcNow.AddHours(1);
+
+        var first = await harness.Jobs.SubmitAsync(Request(at: at), JobSources.Queue, CancellationToken.None);
+        var again = await harness.Jobs.SubmitAsync(Request(at: at), JobSources.Queue, CancellationToken.None);
+        var otherTime = await harness.Jobs.SubmitAsync(Request(at: at.AddMinutes(30)), JobSources.Queue, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Duplicate, again.Status);
+        Assert.Equal(first.Job!.Id, again.Job!.Id);
+        Assert.Equal(SubmitStatus.Created, otherTime.Status);
+        Assert.NotEqual(first.Job.Id, otherTime.Job!.Id);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_TwentyConcurrentCopies_DispatchOnce()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+
+        var results = new ConcurrentBag<SubmitResult>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 20), new ParallelOptions { MaxDegreeOfParallelism = 20 }, async (_, ct) =>
+            results.Add(await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, ct)));
+
+        Assert.Equal(1, harness.Dispatches);
+        Assert.Single(results, r => r.Status == SubmitStatus.Created);
+        Assert.Single(results.Select(r => r.Job!.Id).Distinct());
+    }
+
+    [Fact]
+    public async Task SubmitAsync_DerivedKeyAfterItsWindowPassed_StartsANewJob()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: new Dictionary<string, string?> { ["Jobs:DefaultWindow"] = "00:00:01" });
+
+        var first = await harness.Jobs.SubmitAsync(Request(), JobSources.Http, CancellationToken.None);
+        var repeat = await harness.Jobs.SubmitAsync(Request(), JobSources.Http, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        var later = await harness.Jobs.SubmitAsync(Request(), JobSources.Http, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Duplicate, repeat.Status);
+        Assert.Equal(SubmitStatus.Created, later.Status);
+        Assert.NotEqual(first.Job!.Id, later.Job!.Id);
+        Assert.Equal(1, later.Job.Generation);
+        Assert.Equal(2, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_CallerKeyAfterItsWindowPassed_IsStillTheSameJob()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: new Dictionary<string, string?> { ["Jobs:DefaultWindow"] = "00:00:01" });
+
+        var first = await harness.Jobs.SubmitAsync(Request(key: "k-1"), JobSources.Http, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        var later = await harness.Jobs.SubmitAsync(Request(key: "k-1"), JobSources.Http, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Duplicate, later.Status);
+        Assert.Equal(first.Job!.Id, later.Job!.Id);
+        Assert.Equal(1, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_Later_StoresAScheduledJobWithAHiddenWakeUp()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var at = DateTimeOffset.UtcNow.AddMinutes(5);
+
+        var result = await harness.Jobs.SubmitAsync(Request(at: at), JobSources.Http, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Created, result.Status);
+        Assert.False(result.DispatchedNow);
+        Assert.Equal(JobState.Scheduled, result.Job!.State);
+        Assert.Equal(at.AddMinutes(10), result.Job.NotAfter);
+        Assert.Equal(1, await harness.WakeMessagesAsync());
+        Assert.Equal(0, await harness.PumpAsync()); // hidden until due
+        Assert.Equal(0, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_MoreThanSevenDaysAhead_WaitsForTheSweepInsteadOfQueueing()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+
+        var result = await harness.Jobs.SubmitAsync(Request(at: DateTimeOffset.UtcNow.AddDays(8)), JobSources.Http, CancellationToken.None);
+
+        Assert.Equal(JobState.Scheduled, result.Job!.State);
+        Assert.Null(result.Job.WakeFor);
+        Assert.Equal(0, await harness.WakeMessagesAsync());
+    }
+
+    [Theory]
+    [InlineData(-20, -10, "notAfter")]
+    [InlineData(-30, null, "dispatchAt")]
+    public async Task SubmitAsync_WindowAlreadyClosed_IsRejectedNamingTheField(int atMinutes, int? notAfterMinutes, string field)
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var now = DateTimeOffset.UtcNow;
+
+        var result = await harness.Jobs.SubmitAsync(
+            Request(at: now.AddMinutes(atMinutes), notAfter: notAfterMinutes is { } n ? now.AddMinutes(n) : null), JobSources.Http, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Rejected, result.Status);
+        Assert.True(result.Errors!.Has(field));
+        Assert.Equal(0, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_PastDispatchAtInsideItsWindow_DispatchesNow()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+
+        var result = await harness.Jobs.SubmitAsync(Request(at: DateTimeOffset.UtcNow.AddMinutes(-2)), JobSources.Queue, CancellationToken.None);
+
+        Assert.True(result.DispatchedNow);
+        Assert.Equal(JobState.Assigned, result.Job!.State);
+    }
+
+    [Fact]
+    public async Task ListAsync_FiltersByMeetingAndState_AndPages()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var later = DateTimeOffset.UtcNow.AddHours(2);
+        for (var i = 0; i < 5; i++)
+        {
+            await harness.Jobs.SubmitAsync(Request("meeting-a", at: later.AddMinutes(i)), JobSources.Http, CancellationToken.None);
+        }
+
+        await harness.Jobs.SubmitAsync(Request("meeting-a"), JobSources.Http, CancellationToken.None); // assigned now
+        await harness.Jobs.SubmitAsync(Request("meeting-b", at: later), JobSources.Http, CancellationToken.None);
+
+        var seen = new List<DispatchJob>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await harness.Jobs.ListAsync("meeting-a", JobState.Scheduled, 2, cursor, CancellationToken.None);
+            seen.AddRange(page.Items);
+            cursor = page.Next;
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+
+        Assert.Equal(5, seen.Count);
+        Assert.All(seen, j => Assert.Equal(("meeting-a", JobState.Scheduled), (j.MeetingId, j.State)));
+        Assert.Equal(5, seen.Select(j => j.Id).Distinct().Count());
+        Assert.True(pages >= 3);
+        Assert.Single((await harness.Jobs.ListAsync("meeting-a", JobState.Assigned, 50, null, CancellationToken.None)).Items);
+    }
+
+    [Theory]
+    [InlineData("not-a-cursor!")]
+    [InlineData("%%%")]
+    public void IsWellFormedCursor_Garbage_IsNot(string cursor)
+        => Assert.False(DispatchLedger.IsWellFormedCursor(cursor));
+
+    [Theory]
+    [InlineData("../../etc/passwd")]
+    [InlineData("short")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaa/")]
+    public async Task GetAsync_MalformedId_IsNotFoundWithoutALookup(string id)
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+
+        Assert.Null(await harness.Jobs.GetAsync(id, CancellationToken.None));
+    }
+}
