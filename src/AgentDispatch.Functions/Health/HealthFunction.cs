@@ -28,6 +28,4 @@ public sealed class HealthFunction(IVideoSdkTokenProvider tokens, IOptions<Video
 
 public sealed record HealthReport(string Status, string TokenSource, string VideoSdkBaseUrl, string Version);
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(HealthReport))]
-public sealed partial class FunctionsJsonContext : JsonSerializerContext;
+

@@ -20,6 +20,11 @@ public sealed class FunctionsMetadataTests
     [Theory]
     [InlineData("Dispatch", "dispatch", "post", "Function")]
     [InlineData("Health", "health", "get", "Anonymous")]
+    [InlineData("CreateDispatch", "dispatches", "post", "Function")]
+    [InlineData("ListDispatches", "dispatches", "get", "Function")]
+    [InlineData("GetDispatch", "dispatches/{id}", "get", "Function")]
+    [InlineData("CancelDispatch", "dispatches/{id}", "delete", "Function")]
+    [InlineData("RescheduleDispatch", "dispatches/{id}", "patch", "Function")]
     public void HttpFunction_HasTheExpectedRouteMethodAndAuthLevel(string function, string route, string method, string authLevel)
     {
         var trigger = Trigger(function);
@@ -38,9 +43,31 @@ public sealed class FunctionsMetadataTests
             Assert.Equal("dotnet-isolated", (string)f["language"]!);
         });
 
+    [Theory]
+    [InlineData("DispatchRequests", "%DISPATCH_REQUESTS_QUEUE%")]
+    [InlineData("DispatchWake", "%DISPATCH_WAKE_QUEUE%")]
+    public void QueueFunction_ReadsItsQueueNameFromASettingOnTheHostStorage(string function, string queueName)
+    {
+        var trigger = Trigger(function);
+
+        Assert.Equal("queueTrigger", (string)trigger["type"]!);
+        Assert.Equal(queueName, (string)trigger["queueName"]!);
+        Assert.Equal("AzureWebJobsStorage", (string)trigger["connection"]!);
+    }
+
     [Fact]
-    public void HttpFunctions_AreExactlyTheDocumentedOnes()
+    public void SweepTimer_ReadsItsScheduleFromASettingAndDoesNotRunOnStartup()
+    {
+        var trigger = Trigger("DispatchSweep");
+
+        Assert.Equal("timerTrigger", (string)trigger["type"]!);
+        Assert.Equal("%DISPATCH_SWEEP_SCHEDULE%", (string)trigger["schedule"]!);
+        Assert.NotEqual(true, (bool?)trigger["runOnStartup"]);
+    }
+
+    [Fact]
+    public void Functions_AreExactlyTheDocumentedOnes()
         => Assert.Equal(
-            ["Dispatch", "Health"],
-            Metadata.Value.Where(f => f!["bindings"]!.AsArray().Any(b => (string)b!["type"]! == "httpTrigger")).Select(f => (string)f!["name"]!).Order());
+            ["CancelDispatch", "CreateDispatch", "Dispatch", "DispatchRequests", "DispatchSweep", "DispatchWake", "GetDispatch", "Health", "ListDispatches", "RescheduleDispatch"],
+            Metadata.Value.Select(f => (string)f!["name"]!).Order());
 }

@@ -1,0 +1,13 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AgentDispatch.Functions.Health;
+using AgentDispatch.Functions.Jobs;
+
+namespace AgentDispatch.Functions;
+
+/// <summary>The app's response bodies, camelCase, serialized without reflection.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(JobView))]
+[JsonSerializable(typeof(JobList))]
+public sealed partial class FunctionsJsonContext : JsonSerializerContext;
