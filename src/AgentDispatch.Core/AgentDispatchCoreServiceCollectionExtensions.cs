@@ -48,7 +48,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
                 http.BaseAddress = WithTrailingSlash(options.BaseUrl);
                 // The resilience handler limits each attempt; this limits reading the answer after it,
                 // which happens outside the handler. A body that never finishes arriving ends as Unknown.
-                http.Timeout = options.TotalTimeout + TimeSpan.FromSeconds(5);
+                http.Timeout = options.TotalTimeout + VideoSdkOptions.AnswerReadMargin;
                 http.MaxResponseContentBufferSize = VideoSdkClient.MaxAnswerBytes;
             })
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
@@ -70,6 +70,9 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>App settings the trigger attributes read as <c>%NAME%</c>.</summary>
+    public static readonly IReadOnlyList<string> TriggerSettings = [QueueNames.RequestsSetting, QueueNames.WakeSetting, "DISPATCH_SWEEP_SCHEDULE"];
+
     /// <summary>The durable jobs: the ledger table and the queues, in the <c>AzureWebJobsStorage</c> account.</summary>
     private static void AddJobs(IServiceCollection services)
     {
@@ -77,6 +80,10 @@ public static class AgentDispatchCoreServiceCollectionExtensions
             .Validate<IConfiguration>(
                 (_, configuration) => !string.IsNullOrWhiteSpace(configuration[StorageClients.ConnectionName]) || configuration.GetSection(StorageClients.ConnectionName).GetChildren().Any(),
                 $"{StorageClients.ConnectionName} is not set: the dispatch ledger and queues live in that storage account (UseDevelopmentStorage=true for Azurite).")
+            .Validate<IConfiguration>(
+                (_, configuration) => TriggerSettings.All(name => !string.IsNullOrWhiteSpace(configuration[name])),
+                $"{string.Join(", ", TriggerSettings)} must all be set: the Functions host reads the trigger queues and the sweep schedule from them (%NAME%), "
+                + "and has no defaults (see local.settings.sample.json).")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<JobsOptions>, JobsOptionsValidator>();
 

@@ -22,7 +22,7 @@ public sealed partial class VideoSdkTokenProvider(IVideoSdkTokenSource source, T
     private DateTimeOffset _lastRejectedAt;
 
     /// <summary>One read of the source may take this long; past it the read counts as a vault that did not answer.</summary>
-    internal static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>After a failed read, callers fail at once for this long instead of each waiting on another read.</summary>
     internal static readonly TimeSpan FailureMemory = TimeSpan.FromSeconds(5);

@@ -48,6 +48,15 @@ public sealed class VideoSdkOptions
     /// <summary>The longest <c>Retry-After</c> waited for inside one call; longer waits go back to the caller.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The longest one dispatch call can take end to end: a token read, the call and reading its
+    /// answer, and, after a 401, another token read and call.
+    /// </summary>
+    public TimeSpan MaxCallDuration => 2 * (TotalTimeout + AnswerReadMargin + Auth.VideoSdkTokenProvider.FetchTimeout);
+
+    /// <summary>Time allowed for reading an answer's body after the resilience handler returns.</summary>
+    internal static readonly TimeSpan AnswerReadMargin = TimeSpan.FromSeconds(5);
+
     /// <summary>The longest the attempts and the waits between them can take together.</summary>
     internal TimeSpan RetryBudget => (AttemptTimeout * (MaxRetries + 1)) + (MaxRetryAfter * MaxRetries);
 

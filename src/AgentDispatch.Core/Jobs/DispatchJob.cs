@@ -75,6 +75,9 @@ public sealed record DispatchJob
     /// <summary>For keys derived from the request: which use of the key this is (a new job once the previous one's window has passed).</summary>
     public int Generation { get; init; }
 
+    /// <summary>On a key's first job only: the latest generation of that key, so a lookup does not walk every one.</summary>
+    public int LatestGeneration { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     public required DateTimeOffset UpdatedAt { get; init; }

@@ -65,6 +65,8 @@ public sealed class DispatchJobEntity : ITableEntity
 
     public int Generation { get; set; }
 
+    public int LatestGeneration { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -97,6 +99,7 @@ public sealed class DispatchJobEntity : ITableEntity
             LeaseUntil = job.LeaseUntil,
             WakeFor = job.WakeFor,
             Generation = job.Generation,
+            LatestGeneration = job.LatestGeneration,
             CreatedAt = job.CreatedAt,
             UpdatedAt = job.UpdatedAt,
         };
@@ -124,6 +127,7 @@ public sealed class DispatchJobEntity : ITableEntity
         LeaseUntil = LeaseUntil,
         WakeFor = WakeFor,
         Generation = Generation,
+        LatestGeneration = LatestGeneration,
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,
         ETag = ETag.ToString(),

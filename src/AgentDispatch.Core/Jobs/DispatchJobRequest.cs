@@ -11,4 +11,11 @@ public sealed record DispatchJobRequest(
     DateTimeOffset? DispatchAt = null,
     DateTimeOffset? NotAfter = null,
     string? IdempotencyKey = null,
-    string? CorrelationId = null);
+    string? CorrelationId = null)
+{
+    /// <summary>
+    /// When the request was made: a queue message's insertion time, so a message redelivered later is
+    /// still judged by when it was sent. Null means now.
+    /// </summary>
+    public DateTimeOffset? RequestedAt { get; init; }
+}

@@ -26,8 +26,14 @@ public sealed class DispatchJobRunner(
     /// </summary>
     public static readonly TimeSpan MaxEarlyWait = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a claim lasts: the dispatch call's own limit plus a margin.</summary>
-    public TimeSpan Lease => videoSdkOptions.Value.TotalTimeout + jobsOptions.Value.LeaseMargin;
+    /// <summary>How long before the window closes a last attempt is placed when the backoff would overshoot it.</summary>
+    private static readonly TimeSpan LastChance = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a claim lasts: longer than the longest a dispatch call can take, plus a margin to
+    /// record its answer. The sweep only ever takes back a claim whose instance must be gone.
+    /// </summary>
+    public TimeSpan Lease => videoSdkOptions.Value.MaxCallDuration + jobsOptions.Value.LeaseMargin;
 
     /// <summary>
     /// Handles a wake-up for <paramref name="jobId"/> queued for <paramref name="due"/>: re-reads the job
@@ -47,7 +53,8 @@ public sealed class DispatchJobRunner(
         {
             if (job.DueAt != due)
             {
-                // Moved since this wake-up was queued: the move queued its own.
+                // Moved later since this wake-up was queued: the move queued its own. (A job already
+                // due is dispatched by whichever wake-up comes first, stale or not.)
                 Log.WakeIgnored(logger, job.Id, job.State, job.DueAt);
                 return;
             }
@@ -102,11 +109,25 @@ public sealed class DispatchJobRunner(
         return job with { State = JobState.Dispatching, Attempts = job.Attempts + 1, LeaseUntil = now + Lease, UpdatedAt = now };
     }
 
-    /// <summary>Sends a job this instance has claimed and records the answer.</summary>
+    /// <summary>
+    /// Sends a job this instance has claimed and records the answer. Once claimed, the attempt runs to
+    /// its own time limits and is not cut short by the caller (a host shutting down waits for it):
+    /// an attempt abandoned half-way could only be recorded as Unknown.
+    /// </summary>
     public async Task<DispatchJob> AttemptClaimedAsync(DispatchJob claimed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claimed);
-        var outcome = await videoSdk.DispatchAsync(claimed.ToRequest(), cancellationToken).ConfigureAwait(false);
+        using var limit = new CancellationTokenSource(videoSdkOptions.Value.MaxCallDuration, time);
+        DispatchOutcome outcome;
+        try
+        {
+            outcome = await videoSdk.DispatchAsync(claimed.ToRequest(), limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = new DispatchOutcome(DispatchOutcomeKind.Unknown, "The dispatch call ran past its time limit; an agent may have been dispatched.");
+        }
+
         return await RecordAsync(claimed, outcome, cancellationToken).ConfigureAwait(false);
     }
 
@@ -130,8 +151,9 @@ public sealed class DispatchJobRunner(
         var next = Next(claimed, outcome, now);
 
         // The row should still be the one this instance claimed. Once an answer is in hand it must not be
-        // lost to a cancellation of the caller, so the write ignores it.
-        var saved = await ledger.TryReplaceAsync(next, CancellationToken.None).ConfigureAwait(false);
+        // lost to a cancellation of the caller or a brief storage outage: the write is retried while
+        // the claim lasts.
+        var saved = await ReplaceWhileClaimedAsync(next, claimed.LeaseUntil ?? now + Lease).ConfigureAwait(false);
         if (saved is null)
         {
             saved = await ReconcileAsync(claimed.Id, next, outcome).ConfigureAwait(false);
@@ -176,9 +198,31 @@ public sealed class DispatchJobRunner(
         }
 
         var retryAt = retries.NextAttempt(job.Attempts, outcome.RetryAfter, now);
+        if (retryAt > job.NotAfter && outcome.RetryAfter is null && job.NotAfter - now > LastChance)
+        {
+            // The backoff overshoots the window but one more attempt still fits: make it the last one.
+            retryAt = job.NotAfter - LastChance;
+        }
+
         return retryAt > job.NotAfter
             ? recorded with { State = JobState.Expired, NextAttemptAt = null }
             : recorded with { State = JobState.Scheduled, NextAttemptAt = retryAt, WakeFor = wake.CanWake(retryAt) ? retryAt : null };
+    }
+
+    private async Task<DispatchJob?> ReplaceWhileClaimedAsync(DispatchJob next, DateTimeOffset leaseUntil)
+    {
+        for (var delay = TimeSpan.FromMilliseconds(250); ; delay = delay * 2 > TimeSpan.FromSeconds(5) ? TimeSpan.FromSeconds(5) : delay * 2)
+        {
+            try
+            {
+                return await ledger.TryReplaceAsync(next, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException ex) when ((ex.Status is 0 or 408 or 429 or >= 500) && time.GetUtcNow() + delay < leaseUntil)
+            {
+                Log.RecordRetry(logger, next.Id, ex.Status);
+                await Task.Delay(delay, time).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>

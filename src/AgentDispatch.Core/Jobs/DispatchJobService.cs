@@ -46,15 +46,17 @@ public sealed class DispatchJobService(
     /// <summary>Requests due within this much of now are dispatched at once rather than scheduled.</summary>
     public static readonly TimeSpan ImmediateThreshold = TimeSpan.FromSeconds(1);
 
-    private const int MaxGenerations = 1000;
+    private const int MaxGenerations = 100;
 
     public async Task<SubmitResult> SubmitAsync(DispatchJobRequest request, string source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = Now();
         var o = options.Value;
-        var dispatchAt = request.DispatchAt ?? now;
+        var requestedAt = request.RequestedAt is { } sent && Ms(sent) < now ? Ms(sent) : now;
+        var dispatchAt = request.DispatchAt ?? requestedAt;
         var notAfter = request.NotAfter ?? dispatchAt + o.DefaultWindow;
+        var key = request.IdempotencyKey is { } callerKey ? IdempotencyKeys.FromCaller(callerKey) : IdempotencyKeys.Derived(request.Dispatch.MeetingId, request.Dispatch.AgentId, request.DispatchAt);
 
         var errors = new RequestErrors();
         if (notAfter <= now)
@@ -69,29 +71,40 @@ public sealed class DispatchJobService(
 
         if (errors.Any)
         {
-            return new SubmitResult(SubmitStatus.Rejected, null, errors);
+            // A repeat of a request that already has a job is answered with that job, whatever the time:
+            // "same key, same job" holds after the window too. Only a new request is refused.
+            return await LatestAsync(key, cancellationToken).ConfigureAwait(false) is { } known
+                ? await RepeatAsync(known, request, source, cancellationToken).ConfigureAwait(false)
+                : new SubmitResult(SubmitStatus.Rejected, null, errors);
         }
 
-        var key = request.IdempotencyKey is { } callerKey ? IdempotencyKeys.FromCaller(callerKey) : IdempotencyKeys.Derived(request.Dispatch.MeetingId, request.Dispatch.AgentId, request.DispatchAt);
         var immediate = dispatchAt <= now + ImmediateThreshold;
-
-        for (var generation = 0; generation < MaxGenerations; generation++)
+        var generation = 0;
+        for (var attempt = 0; attempt < MaxGenerations; attempt++)
         {
             var job = NewJob(request, source, key, generation, dispatchAt, notAfter, immediate, now);
             var (stored, inserted) = await ledger.InsertOrGetAsync(job, cancellationToken).ConfigureAwait(false);
             if (inserted)
             {
                 Log.JobCreated(logger, stored.Id, source, stored.AgentId, stored.MeetingId, stored.DueAt);
+                if (generation > 0)
+                {
+                    await PointHeadAtAsync(key, generation, cancellationToken).ConfigureAwait(false);
+                }
+
                 return await StartAsync(stored, immediate, cancellationToken).ConfigureAwait(false);
             }
 
-            // A derived key stands for "this agent in this meeting at this time". Once that job's window
-            // has passed, the same request is a new occasion, not a repeat: it takes the next generation.
-            if (!IdempotencyKeys.IsDerived(key) || !stored.IsFinal || stored.NotAfter >= now)
+            // A "now" key stands for "this agent in this meeting, now". A request made after that job's
+            // window closed is a new occasion and takes the next generation; a request made before it
+            // closed (a redelivery, however late it arrives) is the same one.
+            if (IdempotencyKeys.IsRenewable(key) && stored.IsFinal && requestedAt > stored.NotAfter)
             {
-                Log.Duplicate(logger, stored.Id, source, stored.State);
-                return new SubmitResult(SubmitStatus.Duplicate, stored);
+                generation = Math.Max(generation + 1, stored.LatestGeneration);
+                continue;
             }
+
+            return await RepeatAsync(stored, request, source, cancellationToken).ConfigureAwait(false);
         }
 
         throw new InvalidOperationException("Too many generations of one derived idempotency key.");
@@ -147,6 +160,11 @@ public sealed class DispatchJobService(
             errors.Add(notAfter is null ? "dispatchAt" : "notAfter", $"is too late: the dispatch window closed at {until:o}.");
         }
 
+        if (dispatchAt > now + options.Value.MaxScheduleAhead)
+        {
+            errors.Add("dispatchAt", $"is too far ahead: at most {options.Value.MaxScheduleAhead.TotalDays:F0} days.");
+        }
+
         if (errors.Any)
         {
             return new ChangeResult(ChangeStatus.Rejected, null, errors);
@@ -197,6 +215,55 @@ public sealed class DispatchJobService(
         return new ChangeResult(ChangeStatus.Conflict, await GetAsync(id, cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>
+    /// The answer to a request whose key already has a job: that job, and nothing dispatched. A caller's
+    /// key reused for a different meeting, agent or version is refused rather than silently answered
+    /// with the other job. A scheduled job's wake-up is queued again, which repairs one that was lost.
+    /// </summary>
+    private async Task<SubmitResult> RepeatAsync(DispatchJob stored, DispatchJobRequest request, string source, CancellationToken cancellationToken)
+    {
+        var asked = request.Dispatch;
+        if (stored.MeetingId != asked.MeetingId || stored.AgentId != asked.AgentId || stored.VersionId != asked.VersionId)
+        {
+            var errors = new RequestErrors();
+            errors.Add("idempotencyKey", "was already used for a different meeting, agent or version; use a new key for a new request.");
+            return new SubmitResult(SubmitStatus.Rejected, stored, errors);
+        }
+
+        Log.Duplicate(logger, stored.Id, source, stored.State);
+        if (stored.State == JobState.Scheduled && stored.WakeFor == stored.DueAt && stored.WakeFor is { } due)
+        {
+            await wake.SendAsync(stored.Id, due, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new SubmitResult(SubmitStatus.Duplicate, stored);
+    }
+
+    /// <summary>The latest job for <paramref name="key"/>, following the first job's pointer; null when the key was never used.</summary>
+    private async Task<DispatchJob?> LatestAsync(string key, CancellationToken cancellationToken)
+    {
+        var head = await ledger.GetAsync(JobIds.ForKey(key), cancellationToken).ConfigureAwait(false);
+        if (head is null || head.LatestGeneration == 0)
+        {
+            return head;
+        }
+
+        return await ledger.GetAsync(JobIds.ForKey(key, head.LatestGeneration), cancellationToken).ConfigureAwait(false) ?? head;
+    }
+
+    /// <summary>
+    /// Records the newest generation on the key's first job, so the next lookup jumps there. Best
+    /// effort: a stale pointer only costs a few extra reads, never a wrong answer.
+    /// </summary>
+    private async Task PointHeadAtAsync(string key, int generation, CancellationToken cancellationToken)
+    {
+        var head = await ledger.GetAsync(JobIds.ForKey(key), cancellationToken).ConfigureAwait(false);
+        if (head is not null && head.LatestGeneration < generation)
+        {
+            await ledger.TryReplaceAsync(head with { LatestGeneration = generation }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async Task<SubmitResult> StartAsync(DispatchJob stored, bool immediate, CancellationToken cancellationToken)
     {
         if (immediate)
@@ -239,9 +306,8 @@ public sealed class DispatchJobService(
         return immediate ? runner.Claim(job, now) : job;
     }
 
-    private DateTimeOffset Now()
-    {
-        var now = time.GetUtcNow();
-        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
-    }
+    private DateTimeOffset Now() => Ms(time.GetUtcNow());
+
+    /// <summary>Whole milliseconds: what the ledger and wake-up messages round-trip exactly.</summary>
+    private static DateTimeOffset Ms(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
 }

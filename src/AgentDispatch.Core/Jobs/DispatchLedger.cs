@@ -3,6 +3,7 @@ using System.Text;
 using AgentDispatch.Storage;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AgentDispatch.Jobs;
@@ -18,9 +19,11 @@ public sealed class DispatchLedger
 {
     private readonly TableClient _table;
     private readonly CreateOnce _created;
+    private readonly ILogger<DispatchLedger> _logger;
 
-    public DispatchLedger(StorageClients storage, IOptions<JobsOptions> options)
+    public DispatchLedger(StorageClients storage, IOptions<JobsOptions> options, ILogger<DispatchLedger> logger)
     {
+        _logger = logger;
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(options);
         _table = storage.Tables.GetTableClient(options.Value.LedgerTable);
@@ -86,9 +89,20 @@ public sealed class DispatchLedger
 
         var pages = _table.QueryAsync<DispatchJobEntity>(string.Join(" and ", filters), pageSize, cancellationToken: cancellationToken)
             .AsPages(DecodeCursor(cursor), pageSize);
-        await foreach (var page in pages.ConfigureAwait(false))
+        try
         {
-            return new JobPage(page.Values.Select(e => e.ToJob()).ToList(), EncodeCursor(page.ContinuationToken));
+            await foreach (var page in pages.ConfigureAwait(false))
+            {
+                return new JobPage(page.Values.Select(e => e.ToJob()).ToList(), EncodeCursor(page.ContinuationToken));
+            }
+        }
+        catch (RequestFailedException ex) when (cursor is not null && ex.Status == 400)
+        {
+            throw new ArgumentException("The cursor is not one this API gave out.", nameof(cursor), ex);
+        }
+        catch (Exception ex) when (cursor is not null && ex is FormatException or ArgumentException)
+        {
+            throw new ArgumentException("The cursor is not one this API gave out.", nameof(cursor), ex);
         }
 
         return new JobPage([], null);
@@ -113,7 +127,19 @@ public sealed class DispatchLedger
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var entity in _table.QueryAsync<DispatchJobEntity>(filter, 100, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            yield return entity.ToJob();
+            // One unreadable row (edited by hand, written by a newer version) must not stop a sweep.
+            DispatchJob job;
+            try
+            {
+                job = entity.ToJob();
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or System.Text.Json.JsonException)
+            {
+                Log.BadRow(_logger, entity.PartitionKey, ex);
+                continue;
+            }
+
+            yield return job;
         }
     }
 

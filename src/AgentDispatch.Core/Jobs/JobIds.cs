@@ -42,4 +42,10 @@ public static class IdempotencyKeys
         => $"derived:{meetingId}\n{agentId}\n{(dispatchAt is { } at ? at.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "now")}";
 
     public static bool IsDerived(string key) => key.StartsWith("derived:", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A key derived from a request with no time ("now"): the only kind that stands for a repeatable
+    /// occasion. A key with an explicit time, or the caller's own, is one occasion for good.
+    /// </summary>
+    public static bool IsRenewable(string key) => IsDerived(key) && key.EndsWith("\nnow", StringComparison.Ordinal);
 }

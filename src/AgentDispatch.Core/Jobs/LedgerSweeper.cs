@@ -31,19 +31,33 @@ public sealed class LedgerSweeper(
                 continue;
             }
 
-            var marked = job.WakeFor == job.DueAt ? job : await ledger.TryReplaceAsync(job with { WakeFor = job.DueAt }, cancellationToken).ConfigureAwait(false);
-            if (marked is not null)
+            try
             {
-                await wake.SendAsync(job.Id, job.DueAt, cancellationToken).ConfigureAwait(false);
-                woken++;
+                var marked = job.WakeFor == job.DueAt ? job : await ledger.TryReplaceAsync(job with { WakeFor = job.DueAt }, cancellationToken).ConfigureAwait(false);
+                if (marked is not null)
+                {
+                    await wake.SendAsync(job.Id, job.DueAt, cancellationToken).ConfigureAwait(false);
+                    woken++;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.SweepFailed(logger, job.Id, ex);
             }
         }
 
         var recovered = 0;
         await foreach (var job in ledger.AbandonedAsync(now, cancellationToken).ConfigureAwait(false))
         {
-            await runner.RecoverAsync(job, cancellationToken).ConfigureAwait(false);
-            recovered++;
+            try
+            {
+                await runner.RecoverAsync(job, cancellationToken).ConfigureAwait(false);
+                recovered++;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.SweepFailed(logger, job.Id, ex);
+            }
         }
 
         Log.Swept(logger, woken, recovered);

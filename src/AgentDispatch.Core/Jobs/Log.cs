@@ -41,4 +41,13 @@ internal static partial class Log
 
     [LoggerMessage(111, LogLevel.Warning, "Wake-up for unknown job {DispatchId} ignored")]
     public static partial void UnknownJob(ILogger logger, string dispatchId);
+
+    [LoggerMessage(112, LogLevel.Warning, "Recording the answer for job {DispatchId} failed (storage status {Status}); trying again while the claim lasts")]
+    public static partial void RecordRetry(ILogger logger, string dispatchId, int status);
+
+    [LoggerMessage(113, LogLevel.Error, "Sweep could not handle job {DispatchId}; carrying on with the others")]
+    public static partial void SweepFailed(ILogger logger, string dispatchId, Exception exception);
+
+    [LoggerMessage(114, LogLevel.Error, "Ledger row {RowId} could not be read as a job and was skipped")]
+    public static partial void BadRow(ILogger logger, string rowId, Exception exception);
 }

@@ -21,6 +21,12 @@ public sealed record PoisonedMessage(
 /// <summary>Sends never-valid messages to <c>&lt;queue&gt;-poison</c> at once instead of failing them five times.</summary>
 public sealed class PoisonQueue(StorageClients storage, TimeProvider time)
 {
+    /// <summary>
+    /// A queue message holds at most 64 KiB; escaped inside the envelope, a large original could push
+    /// it past that and the reason would be lost. Longer originals are cut, and say so.
+    /// </summary>
+    public const int MaxOriginalChars = 16 * 1024;
+
     private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CreateOnce> _created = new(StringComparer.Ordinal);
 
@@ -29,7 +35,9 @@ public sealed class PoisonQueue(StorageClients storage, TimeProvider time)
         var queue = storage.Queues.GetQueueClient(sourceQueue + "-poison");
         await _created.GetOrAdd(queue.Name, _ => new CreateOnce(ct => queue.CreateIfNotExistsAsync(cancellationToken: ct)))
             .EnsureAsync(cancellationToken).ConfigureAwait(false);
-        var poisoned = new PoisonedMessage(reason, errors, sourceQueue, messageId, dequeueCount, time.GetUtcNow(), originalText);
+        ArgumentNullException.ThrowIfNull(originalText);
+        var original = originalText.Length <= MaxOriginalChars ? originalText : originalText[..MaxOriginalChars] + $"... [cut: {originalText.Length} characters in all]";
+        var poisoned = new PoisonedMessage(reason, errors, sourceQueue, messageId, dequeueCount, time.GetUtcNow(), original);
         await queue.SendMessageAsync(JsonSerializer.Serialize(poisoned, JobsJsonContext.Default.PoisonedMessage), null, NeverExpires, cancellationToken).ConfigureAwait(false);
     }
 }

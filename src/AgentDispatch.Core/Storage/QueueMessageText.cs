@@ -13,6 +13,11 @@ public static class QueueMessageText
     {
         ArgumentNullException.ThrowIfNull(body);
         var bytes = body.ToMemory();
+        if (bytes.Span.StartsWith("\uFEFF"u8))
+        {
+            bytes = bytes[3..]; // a UTF-8 byte-order mark, as some editors and tools write
+        }
+
         var span = bytes.Span.TrimStart(" \t\r\n"u8);
         if (span.IsEmpty || span[0] == (byte)'{' || span[0] == (byte)'[')
         {

@@ -13,7 +13,7 @@ namespace AgentDispatch.DevHost.Functions;
 public sealed partial class QueueFunctionRunner : IHostedService, IAsyncDisposable
 {
     /// <summary>How long a received message stays hidden while its function runs; renewed at half time.</summary>
-    public static readonly TimeSpan ProcessingVisibility = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan ProcessingVisibility = TimeSpan.FromMinutes(10);
 
     private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(100);
 

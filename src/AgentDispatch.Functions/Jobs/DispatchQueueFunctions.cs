@@ -32,10 +32,12 @@ public sealed partial class DispatchQueueFunctions(
             return;
         }
 
-        var result = await jobs.SubmitAsync(request, JobSources.Queue, cancellationToken).ConfigureAwait(false);
+        // Judged by when it was sent, not when it arrived: a redelivery an hour later is still the same request.
+        var result = await jobs.SubmitAsync(request with { RequestedAt = message.InsertedOn }, JobSources.Queue, cancellationToken).ConfigureAwait(false);
         if (result.Status == SubmitStatus.Rejected)
         {
-            await PoisonAsync(queues.Requests, message, "The dispatch window does not allow this request.", result.Errors!, cancellationToken).ConfigureAwait(false);
+            var reason = result.Job is null ? "The dispatch window does not allow this request." : "The idempotency key belongs to a different request.";
+            await PoisonAsync(queues.Requests, message, reason, result.Errors!, cancellationToken).ConfigureAwait(false);
         }
     }
 

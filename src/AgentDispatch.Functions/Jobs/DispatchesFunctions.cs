@@ -49,7 +49,11 @@ public sealed class DispatchesFunctions(DispatchJobService jobs)
         var result = await jobs.SubmitAsync(jobRequest, JobSources.Http, cancellationToken).ConfigureAwait(false);
         if (result.Status == SubmitStatus.Rejected)
         {
-            return Unprocessable(result.Errors!);
+            return result.Job is null
+                ? Unprocessable(result.Errors!)
+                : Problems.Status(
+                    StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "The idempotency key belongs to a different request.",
+                    "This Idempotency-Key was already used for a different meeting, agent or version; use a new key for a new request.");
         }
 
         var location = $"{request.Path.Value!.TrimEnd('/')}/{result.Job!.Id}";
@@ -116,8 +120,16 @@ public sealed class DispatchesFunctions(DispatchJobService jobs)
             return Problems.Validation(errors);
         }
 
-        var page = await jobs.ListAsync(meetingId, state, limit, cursor, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Json(new JobList(page.Items.Select(JobView.From).ToList(), page.Next), FunctionsJsonContext.Default.JobList);
+        try
+        {
+            var page = await jobs.ListAsync(meetingId, state, limit, cursor, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Json(new JobList(page.Items.Select(JobView.From).ToList(), page.Next), FunctionsJsonContext.Default.JobList);
+        }
+        catch (ArgumentException)
+        {
+            errors.Add("cursor", "is not a cursor this API gave out.");
+            return Problems.Validation(errors);
+        }
     }
 
     [Function(nameof(CancelDispatch))]

@@ -20,8 +20,20 @@ public sealed class StartupValidationTests
         return string.Join('\n', failures.SelectMany(f => Assert.IsType<OptionsValidationException>(f).Failures));
     }
 
+    private static readonly Dictionary<string, string?> Triggers = new()
+    {
+        ["DISPATCH_REQUESTS_QUEUE"] = "agent-dispatch-requests",
+        ["DISPATCH_WAKE_QUEUE"] = "agent-dispatch-wake",
+        ["DISPATCH_SWEEP_SCHEDULE"] = "0 * * * * *",
+    };
+
     private static async Task StartsCleanly(Dictionary<string, string?> settings)
     {
+        foreach (var (key, value) in Triggers)
+        {
+            settings.TryAdd(key, value);
+        }
+
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddAgentDispatchCore();
@@ -87,6 +99,14 @@ public sealed class StartupValidationTests
     [Fact]
     public async Task LoopbackHttpBaseUrl_IsAllowedForALocalEmulator()
         => await StartsCleanly(new() { ["VideoSdk:AuthToken"] = "t", ["VideoSdk:BaseUrl"] = "http://127.0.0.1:7072/", ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" });
+
+    [Fact]
+    public async Task NoTriggerSettings_NamesThem()
+    {
+        var message = await StartupFailure(new() { ["VideoSdk:AuthToken"] = "t", ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" });
+
+        Assert.Contains("DISPATCH_REQUESTS_QUEUE, DISPATCH_WAKE_QUEUE, DISPATCH_SWEEP_SCHEDULE must all be set", message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task NoStorage_NamesAzureWebJobsStorage()

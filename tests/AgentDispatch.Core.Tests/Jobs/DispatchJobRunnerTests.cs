@@ -148,11 +148,11 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     {
         await using var harness = await JobsHarness.StartAsync(azurite.Fixture, LoopbackServer.Answer(status, body));
 
-        var job = (await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None)).Job!;
-        await Task.Delay(300);
-        await harness.PumpAsync();
+        var submitted = (await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None)).Job!;
+        var job = (await harness.Jobs.GetAsync(submitted.Id, CancellationToken.None))!;
 
         Assert.Equal(JobState.Failed, job.State);
+        Assert.Equal(0, await harness.WakeMessagesAsync()); // no retry queued
         Assert.Equal(outcome, job.LastOutcome);
         Assert.Equal(status, job.LastUpstreamStatus);
         Assert.Equal(System.Text.Json.Nodes.JsonNode.Parse(body)!["message"]!.GetValue<string>(), job.LastMessage);
@@ -168,12 +168,12 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
             return Task.CompletedTask;
         });
 
-        var job = (await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None)).Job!;
-        await Task.Delay(500);
-        await harness.PumpAsync();
+        var submitted = (await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None)).Job!;
+        var job = (await harness.Jobs.GetAsync(submitted.Id, CancellationToken.None))!;
 
         Assert.Equal(JobState.Failed, job.State);
         Assert.Equal(DispatchOutcomeKind.Unknown, job.LastOutcome);
+        Assert.Equal(0, await harness.WakeMessagesAsync());
         Assert.Equal(1, harness.Dispatches);
     }
 
@@ -268,5 +268,96 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
         Assert.Equal(0, again.Woken);
         Assert.Equal(job.DispatchAt, (await harness.Jobs.GetAsync(job.Id, CancellationToken.None))!.WakeFor);
         Assert.Equal(1, await harness.WakeMessagesAsync());
+    }
+
+    [Fact]
+    public async Task Sweep_WhileADispatchIsInFlight_LeavesItsClaimAlone()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, async (context, request) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1.5)); // inside the 2 s attempt timeout these tests use
+            await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
+        });
+
+        var submitting = harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None);
+        await Task.Delay(500);
+        var report = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        var done = (await submitting).Job!;
+
+        Assert.Equal(0, report.Recovered);
+        Assert.Equal(JobState.Assigned, done.State);
+        // The claim outlasts the longest a call can take, token re-reads and a resend after a 401 included.
+        var videoSdk = harness.Services.Get<Microsoft.Extensions.Options.IOptions<AgentDispatch.Configuration.VideoSdkOptions>>().Value;
+        Assert.True(harness.Runner.Lease > videoSdk.MaxCallDuration);
+        Assert.True(videoSdk.MaxCallDuration > 2 * videoSdk.TotalTimeout);
+    }
+
+    [Fact]
+    public async Task AttemptClaimed_CallerCancelsMidFlight_TheAttemptStillCompletesAndIsRecorded()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, async (context, request) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
+        });
+        using var shutdown = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        var result = await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, shutdown.Token);
+
+        Assert.Equal(JobState.Assigned, result.Job!.State);
+        Assert.Equal(JobState.Assigned, (await harness.Jobs.GetAsync(result.Job.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Sweep_AnUnreadableRow_DoesNotStopItHandlingTheOthers()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: new Dictionary<string, string?> { ["Jobs:OverdueGrace"] = "00:00:00.200" });
+        var table = harness.Services.Get<AgentDispatch.Storage.StorageClients>().Tables.GetTableClient(harness.Services.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.LedgerTable);
+        await table.CreateIfNotExistsAsync();
+        await table.AddEntityAsync(new Azure.Data.Tables.TableEntity("AAAAAAAAAAAAAAAAAAAAAA", DispatchJobEntity.JobRowKey)
+        {
+            ["State"] = "Scheduled",
+            ["DueAt"] = DateTimeOffset.UtcNow.AddMinutes(-5),
+            ["LastOutcome"] = "NotAnOutcome",
+        });
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(1)), JobSources.Http, CancellationToken.None)).Job!;
+        await harness.WakeQueue.ClearMessagesAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        var report = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, report.Woken);
+        Assert.Equal(JobState.Assigned, done.State);
+        Assert.Contains("could not be read as a job", harness.Services.AllLogText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WakeAsync_StaleWakeUpForAJobAlreadyDue_DispatchesIt()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(1)), JobSources.Http, CancellationToken.None)).Job!;
+        await harness.WakeQueue.ClearMessagesAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+
+        await harness.Runner.WakeAsync(job.Id, job.DispatchAt.AddMinutes(-1), CancellationToken.None);
+
+        Assert.Equal(JobState.Assigned, (await harness.Jobs.GetAsync(job.Id, CancellationToken.None))!.State);
+        Assert.Equal(1, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task Retry_WhoseBackoffOvershootsTheWindow_GetsALastAttemptInsideIt()
+    {
+        await using var harness = await JobsHarness.StartAsync(
+            azurite.Fixture,
+            AnswerInTurn((503, VideoSdkExamples.NoWorkersAvailableJson), (200, VideoSdkExamples.SuccessResponseJson)),
+            new Dictionary<string, string?> { ["Jobs:RetryBaseDelay"] = "00:00:30", ["Jobs:RetryMaxDelay"] = "00:01:00" });
+
+        var job = (await harness.Jobs.SubmitAsync(Request(notAfter: DateTimeOffset.UtcNow.AddSeconds(3)), JobSources.Queue, CancellationToken.None)).Job!;
+        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(JobState.Assigned, done.State);
+        Assert.Equal(2, done.Attempts);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using AgentDispatch.Dispatch;
 using AgentDispatch.Jobs;
 using AgentDispatch.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentDispatch.Core.Tests.Jobs;
 
@@ -208,5 +209,95 @@ public sealed class DispatchJobServiceTests(AzuriteCollectionFixture azurite)
         await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
 
         Assert.Null(await harness.Jobs.GetAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SubmitAsync_RedeliveredLongAfterTheWindow_IsStillTheSameRequest()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, configure: s => s.AddSingleton<TimeProvider>(time));
+        var sentAt = time.GetUtcNow();
+
+        var first = await harness.Jobs.SubmitAsync(Request() with { RequestedAt = sentAt }, JobSources.Queue, CancellationToken.None);
+        time.Advance(TimeSpan.FromMinutes(11)); // the message came back after the host's 10-minute hide
+        var redelivered = await harness.Jobs.SubmitAsync(Request() with { RequestedAt = sentAt }, JobSources.Queue, CancellationToken.None);
+        var newRequest = await harness.Jobs.SubmitAsync(Request() with { RequestedAt = time.GetUtcNow() }, JobSources.Queue, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Duplicate, redelivered.Status);
+        Assert.Equal(first.Job!.Id, redelivered.Job!.Id);
+        Assert.Equal(SubmitStatus.Created, newRequest.Status);
+        Assert.Equal(2, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_RepeatOfARequestWhoseJobWasMovedEarlierAndSent_IsStillADuplicate()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var original = Request(at: DateTimeOffset.UtcNow.AddHours(1));
+        var job = (await harness.Jobs.SubmitAsync(original, JobSources.Http, CancellationToken.None)).Job!;
+        await harness.Jobs.RescheduleAsync(job.Id, DateTimeOffset.UtcNow, null, CancellationToken.None); // sent now; its window closes in 10 min
+
+        var repeat = await harness.Jobs.SubmitAsync(original, JobSources.Http, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Duplicate, repeat.Status);
+        Assert.Equal(job.Id, repeat.Job!.Id);
+        Assert.Equal(1, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_SameKeyAfterTheWindowClosed_ReturnsTheJobRatherThanRefusing()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var first = await harness.Jobs.SubmitAsync(Request(key: "late-key"), JobSources.Http, CancellationToken.None);
+
+        var late = await harness.Jobs.SubmitAsync(Request(at: DateTimeOffset.UtcNow.AddHours(-1), key: "late-key"), JobSources.Http, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Duplicate, late.Status);
+        Assert.Equal(first.Job!.Id, late.Job!.Id);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_KeyReusedForAnotherMeeting_IsRefused()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        await harness.Jobs.SubmitAsync(Request("meeting-1", key: "reused"), JobSources.Http, CancellationToken.None);
+
+        var other = await harness.Jobs.SubmitAsync(Request("meeting-2", key: "reused"), JobSources.Http, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Rejected, other.Status);
+        Assert.True(other.Errors!.Has("idempotencyKey"));
+        Assert.Equal(1, harness.Dispatches);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_RepeatOfAScheduledJobWhoseWakeUpWasLost_QueuesItAgain()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var request = Request(at: DateTimeOffset.UtcNow.AddMinutes(30));
+        await harness.Jobs.SubmitAsync(request, JobSources.Http, CancellationToken.None);
+        await harness.WakeQueue.ClearMessagesAsync();
+
+        await harness.Jobs.SubmitAsync(request, JobSources.Http, CancellationToken.None);
+
+        Assert.Equal(1, await harness.WakeMessagesAsync());
+    }
+
+    [Fact]
+    public async Task SubmitAsync_ManyOccasionsOfOneNowKey_FindTheLatestWithoutWalkingThemAll()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, configure: s => s.AddSingleton<TimeProvider>(time));
+        DispatchJob? last = null;
+        for (var i = 0; i < 5; i++)
+        {
+            last = (await harness.Jobs.SubmitAsync(Request(), JobSources.Http, CancellationToken.None)).Job!;
+            time.Advance(TimeSpan.FromMinutes(11));
+        }
+
+        var head = await harness.Ledger.GetAsync(JobIds.ForKey(last!.IdempotencyKey), CancellationToken.None);
+
+        Assert.Equal(4, last.Generation);
+        Assert.Equal(4, head!.LatestGeneration);
+        Assert.Equal(5, harness.Dispatches);
     }
 }

@@ -56,6 +56,7 @@ internal sealed class JobsHarness : IAsyncDisposable
             ["Jobs:LedgerTable"] = AzuriteFixture.UniqueName("ledger"),
             [QueueNames.WakeSetting] = wake,
             [QueueNames.RequestsSetting] = AzuriteFixture.UniqueName("requests"),
+            ["DISPATCH_SWEEP_SCHEDULE"] = "0 * * * * *",
             ["Jobs:RetryBaseDelay"] = "00:00:00.200",
             ["Jobs:RetryMaxDelay"] = "00:00:00.500",
             ["VideoSdk:BaseUrl"] = videoSdk.BaseAddress.AbsoluteUri,

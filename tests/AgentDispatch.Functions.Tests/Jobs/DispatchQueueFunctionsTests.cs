@@ -28,6 +28,7 @@ public sealed class DispatchQueueFunctionsTests(AzuriteCollectionFixture azurite
             ["Jobs:LedgerTable"] = AzuriteFixture.UniqueName("ledger"),
             [QueueNames.WakeSetting] = AzuriteFixture.UniqueName("wake"),
             [QueueNames.RequestsSetting] = _requests,
+            ["DISPATCH_SWEEP_SCHEDULE"] = "0 * * * * *",
             ["VideoSdk:BaseUrl"] = _videoSdk.BaseAddress.AbsoluteUri,
             ["VideoSdk:AuthToken"] = "queue-token",
         });
@@ -67,6 +68,28 @@ public sealed class DispatchQueueFunctionsTests(AzuriteCollectionFixture azurite
 
         Assert.Single(_videoSdk.State.Dispatches);
         Assert.Empty(await PoisonedAsync());
+    }
+
+    [Fact]
+    public async Task DispatchRequests_WithAByteOrderMark_Dispatches()
+    {
+        await Deliver(Message("\uFEFF" + """{"meetingId":"q-bom","agentId":"a"}"""));
+
+        Assert.Single(_videoSdk.State.Dispatches);
+        Assert.Empty(await PoisonedAsync());
+    }
+
+    [Fact]
+    public async Task DispatchRequests_HugeInvalidMessage_IsPoisonedWithItsReasonAndACutCopy()
+    {
+        var huge = "{\"meetingId\":\"" + new string('x', 60_000) + "\"}";
+
+        await Deliver(Message(huge));
+
+        var poisoned = Assert.Single(await PoisonedAsync());
+        Assert.NotNull(poisoned["errors"]!["meetingId"]);
+        Assert.StartsWith(huge[..1000], (string)poisoned["originalMessage"]!, StringComparison.Ordinal);
+        Assert.Contains("[cut: 60016 characters in all]", (string)poisoned["originalMessage"]!, StringComparison.Ordinal);
     }
 
     [Fact]
