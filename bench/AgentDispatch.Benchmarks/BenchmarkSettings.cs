@@ -1,21 +1,47 @@
+using System.Globalization;
+
 namespace AgentDispatch.Benchmarks;
 
-/// <summary>Command-line settings: <c>--seconds N --concurrency N --latency-ms N</c>.</summary>
-public sealed record BenchmarkSettings(TimeSpan Duration, int Concurrency, TimeSpan UpstreamLatency, int KeyVaultDispatches, int AllocationDispatches)
+/// <summary>Command-line settings. Every figure is measured within one run of this program.</summary>
+public sealed record BenchmarkSettings(
+    TimeSpan Duration,
+    int Concurrency,
+    TimeSpan UpstreamLatency,
+    int KeyVaultDispatches,
+    int AllocationDispatches,
+    int QueueMessages,
+    int ScheduledJobs,
+    TimeSpan ScheduleSpread,
+    IReadOnlySet<string> Only,
+    string? Output)
 {
+    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule"];
+
+    public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
+
     public static BenchmarkSettings Parse(string[] args)
     {
-        var settings = new BenchmarkSettings(TimeSpan.FromSeconds(8), 16, TimeSpan.FromMilliseconds(20), 10_000, 2_000);
+        ArgumentNullException.ThrowIfNull(args);
+        var settings = new BenchmarkSettings(
+            TimeSpan.FromSeconds(8), 16, TimeSpan.FromMilliseconds(20), 10_000, 2_000, 2_000, 200, TimeSpan.FromMinutes(1),
+            new HashSet<string>(StringComparer.OrdinalIgnoreCase), null);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
-            var value = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
+            var value = args[i + 1];
+            int Number() => int.Parse(value, CultureInfo.InvariantCulture);
             settings = args[i] switch
             {
-                "--seconds" => settings with { Duration = TimeSpan.FromSeconds(value) },
-                "--concurrency" => settings with { Concurrency = value },
-                "--latency-ms" => settings with { UpstreamLatency = TimeSpan.FromMilliseconds(value) },
-                "--kv-dispatches" => settings with { KeyVaultDispatches = value },
-                _ => throw new ArgumentException($"Unknown option {args[i]}; use --seconds, --concurrency, --latency-ms, --kv-dispatches."),
+                "--seconds" => settings with { Duration = TimeSpan.FromSeconds(Number()) },
+                "--concurrency" => settings with { Concurrency = Number() },
+                "--latency-ms" => settings with { UpstreamLatency = TimeSpan.FromMilliseconds(Number()) },
+                "--kv-dispatches" => settings with { KeyVaultDispatches = Number() },
+                "--queue-messages" => settings with { QueueMessages = Number() },
+                "--scheduled-jobs" => settings with { ScheduledJobs = Number() },
+                "--schedule-seconds" => settings with { ScheduleSpread = TimeSpan.FromSeconds(Number()) },
+                "--only" => settings with { Only = Sections.Intersect(value.Split(','), StringComparer.OrdinalIgnoreCase).ToHashSet(StringComparer.OrdinalIgnoreCase) },
+                "--out" => settings with { Output = value },
+                _ => throw new ArgumentException(
+                    $"Unknown option {args[i]}; use --seconds, --concurrency, --latency-ms, --kv-dispatches, --queue-messages, --scheduled-jobs, --schedule-seconds, --only {string.Join(',', Sections)}, --out FILE."),
             };
         }
 

@@ -3,6 +3,8 @@ using AgentDispatch.Testing;
 
 namespace AgentDispatch.Benchmarks;
 
+public sealed record ReceivedDispatch(string? MeetingId, DateTimeOffset ReceivedAt, bool Assigned);
+
 /// <summary>
 /// The VideoSDK emulator in a child process, so that what this process allocates is the client
 /// path alone, and the upstream is a separate server as VideoSDK is.
@@ -19,13 +21,27 @@ public sealed class EmulatorProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<EmulatorProcess> StartAsync(TimeSpan latency)
+    /// <summary>What the emulator received: meeting id, arrival time and whether it assigned an agent.</summary>
+    public async Task<IReadOnlyList<ReceivedDispatch>> GetDispatchesAsync()
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress };
+        var records = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("_emulator/dispatches"))!.AsArray();
+        return records.Select(r => new ReceivedDispatch((string?)r!["meetingId"], DateTimeOffset.Parse((string)r["receivedAt"]!, System.Globalization.CultureInfo.InvariantCulture), (bool)r["assigned"]!)).ToList();
+    }
+
+    public async Task ClearAsync()
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress };
+        (await client.DeleteAsync("_emulator/dispatches")).EnsureSuccessStatusCode();
+    }
+
+    public static async Task<EmulatorProcess> StartAsync(TimeSpan latency, int maxRecords = 1000)
     {
         var port = LoopbackPorts.GetFreeTcpPort();
         var dll = Path.Combine(AppContext.BaseDirectory, "AgentDispatch.VideoSdkEmulator.dll");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { dll, "--urls", $"http://127.0.0.1:{port}", $"--Emulator:Latency={latency:c}", "--Emulator:MaxDispatchRecords=1000", "--Logging:LogLevel:Default=Warning" },
+            ArgumentList = { dll, "--urls", $"http://127.0.0.1:{port}", $"--Emulator:Latency={latency:c}", $"--Emulator:MaxDispatchRecords={maxRecords}", "--Logging:LogLevel:Default=Warning" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

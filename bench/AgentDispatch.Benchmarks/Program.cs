@@ -1,3 +1,43 @@
 using AgentDispatch.Benchmarks;
 
-return await DispatchBenchmark.RunAsync(BenchmarkSettings.Parse(args));
+var settings = BenchmarkSettings.Parse(args);
+var report = new Report();
+
+// Each section gets a fresh Azurite: an in-memory Azurite slows as it fills, and one section's
+// leftovers must not weigh on the next one's figures.
+if (settings.Runs("passthrough"))
+{
+    await using var rig = await BenchmarkRig.StartAsync();
+    await PassThroughBenchmark.RunAsync(rig, settings, report);
+}
+
+if (settings.Runs("keyvault"))
+{
+    await ClientBenchmarks.KeyVaultReadsAsync(settings, report);
+}
+
+if (settings.Runs("allocations"))
+{
+    await ClientBenchmarks.AllocationsAsync(settings, report);
+}
+
+if (settings.Runs("queue"))
+{
+    await using var rig = await BenchmarkRig.StartAsync();
+    await QueueDrainBenchmark.RunAsync(rig, settings, report);
+}
+
+if (settings.Runs("schedule"))
+{
+    await using var rig = await BenchmarkRig.StartAsync();
+    await SchedulingBenchmark.RunAsync(rig, settings, report);
+}
+
+var markdown = report.ToMarkdown(settings);
+Console.WriteLine();
+Console.WriteLine(markdown);
+if (settings.Output is { } path)
+{
+    await File.WriteAllTextAsync(path, markdown);
+    Console.WriteLine($"Report written to {Path.GetFullPath(path)}");
+}

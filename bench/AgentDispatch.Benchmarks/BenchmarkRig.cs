@@ -1,0 +1,47 @@
+using AgentDispatch.DevHost;
+using AgentDispatch.Testing;
+using Microsoft.AspNetCore.Builder;
+
+namespace AgentDispatch.Benchmarks;
+
+/// <summary>
+/// What every section shares: one Azurite on free loopback ports (never the developer's
+/// 10000-10002) and a way to start a dev host wired to it and to a given upstream.
+/// </summary>
+public sealed class BenchmarkRig : IAsyncDisposable
+{
+    public const string Token = "benchmark-token";
+
+    private BenchmarkRig(AzuriteFixture azurite) => Azurite = azurite;
+
+    public AzuriteFixture Azurite { get; }
+
+    public static async Task<BenchmarkRig> StartAsync()
+    {
+        var azurite = new AzuriteFixture();
+        await azurite.InitializeAsync();
+        return new BenchmarkRig(azurite);
+    }
+
+    /// <summary>A dev host exactly as <c>dotnet run</c> builds it, with these settings on top.</summary>
+    public async Task<WebApplication> StartDevHostAsync(Uri videoSdk, params string[] settings)
+    {
+        var app = await DevHostApplication.BuildAsync(
+        [
+            "--urls=http://127.0.0.1:0",
+            $"--AzureWebJobsStorage={Azurite.ConnectionString}",
+            $"--VideoSdk:BaseUrl={videoSdk}",
+            $"--VideoSdk:AuthToken={Token}",
+            // Per-dispatch Information lines to a console would measure the console, not the app.
+            "--Logging:LogLevel:Default=Warning",
+            $"--DISPATCH_REQUESTS_QUEUE={AzuriteFixture.UniqueName("requests")}",
+            $"--DISPATCH_WAKE_QUEUE={AzuriteFixture.UniqueName("wake")}",
+            $"--Jobs:LedgerTable={AzuriteFixture.UniqueName("ledger")}",
+            .. settings,
+        ]);
+        await app.StartAsync();
+        return app;
+    }
+
+    public ValueTask DisposeAsync() => Azurite.DisposeAsync();
+}
