@@ -1,0 +1,33 @@
+using AgentDispatch.Storage;
+
+namespace AgentDispatch.Configuration;
+
+/// <summary>
+/// The app settings a deployment must provide, spelled as Azure app settings (<c>Section__Name</c>).
+/// The infrastructure tests check the Bicep template against this list, so a setting added to the
+/// app without being added to the deployment fails a test.
+/// </summary>
+public static class AppSettings
+{
+    /// <summary>Settings the app cannot start without in Azure (identity-based storage, Key Vault for the token).</summary>
+    public static readonly IReadOnlyList<string> RequiredInAzure =
+    [
+        "FUNCTIONS_WORKER_RUNTIME",
+        StorageClients.ConnectionName + "__accountName",
+        StorageClients.ConnectionName + "__credential",
+        StorageClients.ConnectionName + "__clientId",
+        QueueNames.RequestsSetting,
+        QueueNames.WakeSetting,
+        "DISPATCH_SWEEP_SCHEDULE",
+        "KeyVault__VaultUri",
+        "KeyVault__ManagedIdentityClientId",
+        "VideoSdk__TokenSecretName",
+    ];
+
+    /// <summary>Settings that must never appear in a deployment: a secret in plain settings, or a key-based connection.</summary>
+    public static readonly IReadOnlyList<string> ForbiddenInAzure =
+    [
+        "VideoSdk__AuthToken",
+        StorageClients.ConnectionName,
+    ];
+}
