@@ -19,6 +19,11 @@ public static class JobSources
 {
     public const string Http = "http";
     public const string Queue = "queue";
+    public const string Calendly = "calendly";
+    public const string CalCom = "calcom";
+    public const string StandardWebhook = "standard";
+    public const string Calendar = "calendar";
+    public const string Schedule = "schedule";
 }
 
 /// <summary>
@@ -43,6 +48,9 @@ public sealed record DispatchJob
     public required string Source { get; init; }
 
     public string? CorrelationId { get; init; }
+
+    /// <summary>What produced the job within its source (<c>calendar:team</c>, <c>schedule:standup</c>); null for HTTP and queue.</summary>
+    public string? Origin { get; init; }
 
     /// <summary>When the agent should be dispatched.</summary>
     public required DateTimeOffset DispatchAt { get; init; }

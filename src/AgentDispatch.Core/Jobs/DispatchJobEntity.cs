@@ -38,6 +38,8 @@ public sealed class DispatchJobEntity : ITableEntity
 
     public string? CorrelationId { get; set; }
 
+    public string? Origin { get; set; }
+
     public DateTimeOffset DispatchAt { get; set; }
 
     public DateTimeOffset NotAfter { get; set; }
@@ -86,6 +88,7 @@ public sealed class DispatchJobEntity : ITableEntity
             Metadata = job.Metadata?.GetRawText(),
             Source = job.Source,
             CorrelationId = job.CorrelationId,
+            Origin = job.Origin,
             DispatchAt = job.DispatchAt,
             NotAfter = job.NotAfter,
             State = job.State.ToString(),
@@ -115,6 +118,7 @@ public sealed class DispatchJobEntity : ITableEntity
         Metadata = Metadata is null ? null : JsonDocument.Parse(Metadata).RootElement.Clone(),
         Source = Source,
         CorrelationId = CorrelationId,
+        Origin = Origin,
         DispatchAt = DispatchAt,
         NotAfter = NotAfter,
         State = Enum.Parse<JobState>(State),

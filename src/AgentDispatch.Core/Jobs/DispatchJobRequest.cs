@@ -18,4 +18,13 @@ public sealed record DispatchJobRequest(
     /// still judged by when it was sent. Null means now.
     /// </summary>
     public DateTimeOffset? RequestedAt { get; init; }
+
+    /// <summary>
+    /// A key an event source made for itself (<c>calendly:&lt;invitee uri&gt;</c>, <c>schedule:&lt;name&gt;\n&lt;time&gt;</c>),
+    /// used as is. It outranks <see cref="IdempotencyKey"/>, which is the caller's and gets a prefix.
+    /// </summary>
+    public string? SourceKey { get; init; }
+
+    /// <summary>What produced the job within its source (a feed, a schedule), so a source can find its own jobs again.</summary>
+    public string? Origin { get; init; }
 }

@@ -48,7 +48,12 @@ public sealed class DispatchJobService(
 
     private const int MaxGenerations = 100;
 
-    public async Task<SubmitResult> SubmitAsync(DispatchJobRequest request, string source, CancellationToken cancellationToken)
+    /// <param name="dispatchInline">
+    /// True: a job due now is dispatched in this call (the HTTP API and the queue trigger). False: it is
+    /// stored and woken through the queue at once, so the caller (a webhook that must answer fast, a
+    /// timer) never waits on VideoSDK.
+    /// </param>
+    public async Task<SubmitResult> SubmitAsync(DispatchJobRequest request, string source, CancellationToken cancellationToken, bool dispatchInline = true)
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = Now();
@@ -56,7 +61,8 @@ public sealed class DispatchJobService(
         var requestedAt = request.RequestedAt is { } sent && Ms(sent) < now ? Ms(sent) : now;
         var dispatchAt = request.DispatchAt ?? requestedAt;
         var notAfter = request.NotAfter ?? dispatchAt + o.DefaultWindow;
-        var key = request.IdempotencyKey is { } callerKey ? IdempotencyKeys.FromCaller(callerKey) : IdempotencyKeys.Derived(request.Dispatch.MeetingId, request.Dispatch.AgentId, request.DispatchAt);
+        var key = request.SourceKey
+            ?? (request.IdempotencyKey is { } callerKey ? IdempotencyKeys.FromCaller(callerKey) : IdempotencyKeys.Derived(request.Dispatch.MeetingId, request.Dispatch.AgentId, request.DispatchAt));
 
         var errors = new RequestErrors();
         if (notAfter <= now)
@@ -78,7 +84,7 @@ public sealed class DispatchJobService(
                 : new SubmitResult(SubmitStatus.Rejected, null, errors);
         }
 
-        var immediate = dispatchAt <= now + ImmediateThreshold;
+        var immediate = dispatchInline && dispatchAt <= now + ImmediateThreshold;
         var generation = 0;
         for (var attempt = 0; attempt < MaxGenerations; attempt++)
         {
@@ -293,6 +299,7 @@ public sealed class DispatchJobService(
             Metadata = request.Dispatch.Metadata,
             Source = source,
             CorrelationId = request.CorrelationId,
+            Origin = request.Origin,
             DispatchAt = dispatchAt,
             NotAfter = notAfter,
             State = JobState.Scheduled,

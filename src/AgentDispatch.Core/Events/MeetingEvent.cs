@@ -1,0 +1,78 @@
+namespace AgentDispatch.Events;
+
+/// <summary>What happened to a meeting, whatever the source said it in.</summary>
+public enum MeetingEventKind
+{
+    /// <summary>A meeting is (still) planned at <see cref="MeetingEvent.Start"/>: create its job, or move it if the time changed.</summary>
+    Scheduled,
+
+    /// <summary>A meeting moved; for sources that give the moved meeting a new identity, <see cref="MeetingEvent.PreviousKey"/> names the old one.</summary>
+    Rescheduled,
+
+    /// <summary>A meeting will not happen: cancel its job.</summary>
+    Cancelled,
+}
+
+/// <summary>A person on a meeting, as far as the source tells.</summary>
+public sealed record Person(string? Name, string? Email)
+{
+    /// <summary>The e-mail's domain, lower case, or null.</summary>
+    public string? Domain => Email is { } email && email.LastIndexOf('@') is var at and > 0 && at < email.Length - 1
+        ? email[(at + 1)..].ToLowerInvariant()
+        : null;
+}
+
+/// <summary>
+/// A meeting event normalised from a webhook (Calendly, Cal.com, Standard Webhooks), an iCalendar
+/// feed or a schedule. Routing rules match on it, templates read it, and it becomes one job.
+/// </summary>
+public sealed record MeetingEvent
+{
+    /// <summary>Names for the text fields a meeting id can be found in (see <see cref="Texts"/>).</summary>
+    public static class Fields
+    {
+        public const string JoinUrl = "joinUrl";
+        public const string Location = "location";
+        public const string Description = "description";
+        public const string Answers = "answers";
+    }
+
+    /// <summary><c>calendly</c>, <c>calcom</c>, <c>standard</c>, <c>calendar</c> (see <c>JobSources</c>).</summary>
+    public required string Source { get; init; }
+
+    public required MeetingEventKind Kind { get; init; }
+
+    /// <summary>The source's stable identity for this meeting (occurrence): becomes the job's idempotency key.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>For a reschedule that gave the meeting a new identity: the old one, whose job is moved.</summary>
+    public string? PreviousKey { get; init; }
+
+    /// <summary>A cancellation that is half of a reschedule (Calendly cancels the old invitee, then creates the new one).</summary>
+    public bool CancelledForReschedule { get; init; }
+
+    /// <summary>The source's event type or name (a Calendly event type name, a Cal.com event type, a feed's name).</summary>
+    public string? EventType { get; init; }
+
+    public string? Title { get; init; }
+
+    public DateTimeOffset? Start { get; init; }
+
+    public DateTimeOffset? End { get; init; }
+
+    /// <summary>The meeting's time zone, when the source gives one (IANA id).</summary>
+    public string? TimeZone { get; init; }
+
+    /// <summary>A VideoSDK meeting id the source gave explicitly; otherwise one is looked for in <see cref="Texts"/>.</summary>
+    public string? MeetingId { get; init; }
+
+    /// <summary>Where a meeting id may be written, by <see cref="Fields"/> name: join URL, location, description, answers.</summary>
+    public IReadOnlyDictionary<string, string> Texts { get; init; } = new Dictionary<string, string>();
+
+    public Person? Organizer { get; init; }
+
+    public IReadOnlyList<Person> Attendees { get; init; } = [];
+
+    /// <summary>What produced the event within its source (<c>calendar:&lt;feed&gt;</c>), stored on the job.</summary>
+    public string? Origin { get; init; }
+}
