@@ -1,6 +1,9 @@
 using AgentDispatch.Auth;
+using AgentDispatch.Calendars;
 using AgentDispatch.Configuration;
 using AgentDispatch.Dispatch;
+using AgentDispatch.Events;
+using AgentDispatch.Schedules;
 using AgentDispatch.Jobs;
 using AgentDispatch.Storage;
 using Azure.Core;
@@ -67,11 +70,16 @@ public static class AgentDispatchCoreServiceCollectionExtensions
                     context.ServiceProvider.GetRequiredService<TimeProvider>()));
 
         AddJobs(services);
+        services.AddMeetingEvents();
+        services.AddSchedules();
+        services.AddCalendarFeeds();
+        services.TryAddSingleton<Calendars.CalendarPoller>();
         return services;
     }
 
     /// <summary>App settings the trigger attributes read as <c>%NAME%</c>.</summary>
-    public static readonly IReadOnlyList<string> TriggerSettings = [QueueNames.RequestsSetting, QueueNames.WakeSetting, "DISPATCH_SWEEP_SCHEDULE"];
+    public static readonly IReadOnlyList<string> TriggerSettings =
+        [QueueNames.RequestsSetting, QueueNames.WakeSetting, "DISPATCH_SWEEP_SCHEDULE", "SCHEDULES_POLL_SCHEDULE", "CALENDAR_POLL_SCHEDULE"];
 
     /// <summary>The durable jobs: the ledger table and the queues, in the <c>AzureWebJobsStorage</c> account.</summary>
     private static void AddJobs(IServiceCollection services)

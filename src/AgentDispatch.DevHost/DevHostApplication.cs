@@ -143,6 +143,8 @@ public static partial class DevHostApplication
         ["DISPATCH_REQUESTS_QUEUE"] = "agent-dispatch-requests",
         ["DISPATCH_WAKE_QUEUE"] = "agent-dispatch-wake",
         ["DISPATCH_SWEEP_SCHEDULE"] = "0 * * * * *",
+        ["SCHEDULES_POLL_SCHEDULE"] = "0 * * * * *",
+        ["CALENDAR_POLL_SCHEDULE"] = "0 */5 * * * *",
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting"] = "Warning",

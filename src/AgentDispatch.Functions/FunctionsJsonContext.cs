@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentDispatch.Functions.Health;
 using AgentDispatch.Functions.Jobs;
+using AgentDispatch.Functions.Webhooks;
 
 namespace AgentDispatch.Functions;
 
@@ -10,4 +11,5 @@ namespace AgentDispatch.Functions;
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(JobView))]
 [JsonSerializable(typeof(JobList))]
+[JsonSerializable(typeof(WebhookAck))]
 public sealed partial class FunctionsJsonContext : JsonSerializerContext;

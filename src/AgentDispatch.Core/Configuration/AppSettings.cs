@@ -19,15 +19,23 @@ public static class AppSettings
         QueueNames.RequestsSetting,
         QueueNames.WakeSetting,
         "DISPATCH_SWEEP_SCHEDULE",
+        "SCHEDULES_POLL_SCHEDULE",
+        "CALENDAR_POLL_SCHEDULE",
         "KeyVault__VaultUri",
         "KeyVault__ManagedIdentityClientId",
         "VideoSdk__TokenSecretName",
+        "Webhooks__Calendly__SecretName",
+        "Webhooks__CalCom__SecretName",
+        "Webhooks__Standard__SecretName",
     ];
 
     /// <summary>Settings that must never appear in a deployment: a secret in plain settings, or a key-based connection.</summary>
     public static readonly IReadOnlyList<string> ForbiddenInAzure =
     [
         "VideoSdk__AuthToken",
+        "Webhooks__Calendly__Secret",
+        "Webhooks__CalCom__Secret",
+        "Webhooks__Standard__Secret",
         StorageClients.ConnectionName,
     ];
 }

@@ -14,6 +14,12 @@ public enum JobState
     Expired,
 }
 
+public static class CancelReasons
+{
+    /// <summary>Cancelled as the first half of a reschedule; the second half moves and revives the job.</summary>
+    public const string Rescheduled = "rescheduled";
+}
+
 /// <summary>Where a dispatch request came from.</summary>
 public static class JobSources
 {
@@ -85,6 +91,18 @@ public sealed record DispatchJob
 
     /// <summary>On a key's first job only: the latest generation of that key, so a lookup does not walk every one.</summary>
     public int LatestGeneration { get; init; }
+
+    /// <summary>When the source said the latest change applied to this job happened; an older change is stale and ignored.</summary>
+    public DateTimeOffset? SourceUpdatedAt { get; init; }
+
+    /// <summary>The delivery id (Standard Webhooks <c>webhook-id</c>) of the latest change applied; the same delivery again is a no-op.</summary>
+    public string? LastDeliveryId { get; init; }
+
+    /// <summary>Set when the meeting moved to a new identity (a rescheduled Calendly invitee, Cal.com booking): the key that took the job over.</summary>
+    public string? ReplacedBy { get; init; }
+
+    /// <summary>Why a cancelled job was cancelled; <see cref="CancelReasons.Rescheduled"/> lets the new time revive it.</summary>
+    public string? CancelReason { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 

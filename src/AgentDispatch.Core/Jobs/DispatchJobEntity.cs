@@ -69,6 +69,14 @@ public sealed class DispatchJobEntity : ITableEntity
 
     public int LatestGeneration { get; set; }
 
+    public DateTimeOffset? SourceUpdatedAt { get; set; }
+
+    public string? LastDeliveryId { get; set; }
+
+    public string? ReplacedBy { get; set; }
+
+    public string? CancelReason { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -103,6 +111,10 @@ public sealed class DispatchJobEntity : ITableEntity
             WakeFor = job.WakeFor,
             Generation = job.Generation,
             LatestGeneration = job.LatestGeneration,
+            SourceUpdatedAt = job.SourceUpdatedAt,
+            LastDeliveryId = job.LastDeliveryId,
+            ReplacedBy = job.ReplacedBy,
+            CancelReason = job.CancelReason,
             CreatedAt = job.CreatedAt,
             UpdatedAt = job.UpdatedAt,
         };
@@ -132,6 +144,10 @@ public sealed class DispatchJobEntity : ITableEntity
         WakeFor = WakeFor,
         Generation = Generation,
         LatestGeneration = LatestGeneration,
+        SourceUpdatedAt = SourceUpdatedAt,
+        LastDeliveryId = LastDeliveryId,
+        ReplacedBy = ReplacedBy,
+        CancelReason = CancelReason,
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,
         ETag = ETag.ToString(),

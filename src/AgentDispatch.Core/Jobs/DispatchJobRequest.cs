@@ -27,4 +27,10 @@ public sealed record DispatchJobRequest(
 
     /// <summary>What produced the job within its source (a feed, a schedule), so a source can find its own jobs again.</summary>
     public string? Origin { get; init; }
+
+    /// <summary>When the source says this request's change happened (see <see cref="SourceJobs"/>).</summary>
+    public DateTimeOffset? SourceUpdatedAt { get; init; }
+
+    /// <summary>The source's delivery id, recorded so the same delivery again changes nothing.</summary>
+    public string? DeliveryId { get; init; }
 }

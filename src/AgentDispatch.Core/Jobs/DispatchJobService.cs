@@ -59,8 +59,8 @@ public sealed class DispatchJobService(
         var now = Now();
         var o = options.Value;
         var requestedAt = request.RequestedAt is { } sent && Ms(sent) < now ? Ms(sent) : now;
-        var dispatchAt = request.DispatchAt ?? requestedAt;
-        var notAfter = request.NotAfter ?? dispatchAt + o.DefaultWindow;
+        var dispatchAt = Ms(request.DispatchAt ?? requestedAt);
+        var notAfter = Ms(request.NotAfter ?? dispatchAt + o.DefaultWindow);
         var key = request.SourceKey
             ?? (request.IdempotencyKey is { } callerKey ? IdempotencyKeys.FromCaller(callerKey) : IdempotencyKeys.Derived(request.Dispatch.MeetingId, request.Dispatch.AgentId, request.DispatchAt));
 
@@ -154,6 +154,8 @@ public sealed class DispatchJobService(
     /// <summary>Moves a job that has not been dispatched to a new time; the old wake-up finds it not due and does nothing.</summary>
     public async Task<ChangeResult> RescheduleAsync(string id, DateTimeOffset dispatchAt, DateTimeOffset? notAfter, CancellationToken cancellationToken)
     {
+        dispatchAt = Ms(dispatchAt);
+        notAfter = Instants.Ms(notAfter);
         var now = Now();
         var until = notAfter ?? dispatchAt + options.Value.DefaultWindow;
         var errors = new RequestErrors();
@@ -300,6 +302,8 @@ public sealed class DispatchJobService(
             Source = source,
             CorrelationId = request.CorrelationId,
             Origin = request.Origin,
+            SourceUpdatedAt = request.SourceUpdatedAt,
+            LastDeliveryId = request.DeliveryId,
             DispatchAt = dispatchAt,
             NotAfter = notAfter,
             State = JobState.Scheduled,
@@ -315,6 +319,5 @@ public sealed class DispatchJobService(
 
     private DateTimeOffset Now() => Ms(time.GetUtcNow());
 
-    /// <summary>Whole milliseconds: what the ledger and wake-up messages round-trip exactly.</summary>
-    private static DateTimeOffset Ms(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+    private static DateTimeOffset Ms(DateTimeOffset at) => Instants.Ms(at);
 }

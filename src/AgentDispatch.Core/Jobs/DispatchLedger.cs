@@ -17,6 +17,8 @@ public sealed record JobPage(IReadOnlyList<DispatchJob> Items, string? Next);
 /// </summary>
 public sealed class DispatchLedger
 {
+    private const string AliasRowKey = "alias";
+    private const string AliasTarget = "JobId";
     private readonly TableClient _table;
     private readonly CreateOnce _created;
     private readonly ILogger<DispatchLedger> _logger;
@@ -107,6 +109,41 @@ public sealed class DispatchLedger
 
         return new JobPage([], null);
     }
+
+    /// <summary>
+    /// Records that <paramref name="aliasKey"/> now names the job <paramref name="jobId"/> (a meeting that
+    /// moved to a new identity). An alias row shares the id space of jobs but has its own row key, so
+    /// listings never show it.
+    /// </summary>
+    public async Task AddAliasAsync(string aliasKey, string jobId, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _table.AddEntityAsync(new TableEntity(JobIds.ForKey(aliasKey), AliasRowKey) { [AliasTarget] = jobId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Already recorded by an earlier delivery of the same change.
+        }
+    }
+
+    /// <summary>The job a key names: its own, or the one an alias points at.</summary>
+    public async Task<DispatchJob?> ResolveAsync(string key, CancellationToken cancellationToken)
+    {
+        var id = JobIds.ForKey(key);
+        if (await GetAsync(id, cancellationToken).ConfigureAwait(false) is { } job)
+        {
+            return job;
+        }
+
+        var alias = await _table.GetEntityIfExistsAsync<TableEntity>(id, AliasRowKey, [AliasTarget], cancellationToken).ConfigureAwait(false);
+        return alias.HasValue && alias.Value!.GetString(AliasTarget) is { } target ? await GetAsync(target, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>Scheduled jobs of one origin (a calendar feed), for reconciling the source against the ledger.</summary>
+    public IAsyncEnumerable<DispatchJob> ScheduledOfOriginAsync(string origin, CancellationToken cancellationToken)
+        => QueryAsync(TableClient.CreateQueryFilter($"State eq {nameof(JobState.Scheduled)} and Origin eq {origin}"), cancellationToken);
 
     /// <summary>Scheduled jobs due at or before <paramref name="dueBy"/>, for the sweep.</summary>
     public IAsyncEnumerable<DispatchJob> ScheduledDueByAsync(DateTimeOffset dueBy, CancellationToken cancellationToken)

@@ -30,7 +30,6 @@ public sealed class RetrySchedule(IOptions<JobsOptions> options, JitterSource ji
         }
 
         // Whole milliseconds: the time is compared with what the ledger and the wake-up message give back.
-        var next = now + delay;
-        return new DateTimeOffset(next.UtcTicks - (next.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+        return Instants.Ms(now + delay);
     }
 }

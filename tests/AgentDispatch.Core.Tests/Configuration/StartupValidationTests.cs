@@ -20,19 +20,9 @@ public sealed class StartupValidationTests
         return string.Join('\n', failures.SelectMany(f => Assert.IsType<OptionsValidationException>(f).Failures));
     }
 
-    private static readonly Dictionary<string, string?> Triggers = new()
-    {
-        ["DISPATCH_REQUESTS_QUEUE"] = "agent-dispatch-requests",
-        ["DISPATCH_WAKE_QUEUE"] = "agent-dispatch-wake",
-        ["DISPATCH_SWEEP_SCHEDULE"] = "0 * * * * *",
-    };
-
     private static async Task StartsCleanly(Dictionary<string, string?> settings)
     {
-        foreach (var (key, value) in Triggers)
-        {
-            settings.TryAdd(key, value);
-        }
+        AgentDispatch.Testing.TriggerSettings.With(settings);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
@@ -105,7 +95,7 @@ public sealed class StartupValidationTests
     {
         var message = await StartupFailure(new() { ["VideoSdk:AuthToken"] = "t", ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" });
 
-        Assert.Contains("DISPATCH_REQUESTS_QUEUE, DISPATCH_WAKE_QUEUE, DISPATCH_SWEEP_SCHEDULE must all be set", message, StringComparison.Ordinal);
+        Assert.Contains("DISPATCH_REQUESTS_QUEUE, DISPATCH_WAKE_QUEUE, DISPATCH_SWEEP_SCHEDULE, SCHEDULES_POLL_SCHEDULE, CALENDAR_POLL_SCHEDULE must all be set", message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -46,11 +46,11 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     public async Task CancelAsync_BeforeDue_NothingIsDispatched()
     {
         await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
-        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(1)), JobSources.Http, CancellationToken.None)).Job!;
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Http, CancellationToken.None)).Job!;
 
         var cancelled = await harness.Jobs.CancelAsync(job.Id, CancellationToken.None);
         var again = await harness.Jobs.CancelAsync(job.Id, CancellationToken.None);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
         await harness.PumpAsync();
 
         Assert.Equal(ChangeStatus.Changed, cancelled.Status);
@@ -78,11 +78,11 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     public async Task RescheduleAsync_Later_DispatchesOnceAtTheNewTime()
     {
         await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
-        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(1)), JobSources.Http, CancellationToken.None)).Job!;
-        var newTime = DateTimeOffset.UtcNow.AddSeconds(4);
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Http, CancellationToken.None)).Job!;
+        var newTime = Instants.Ms(DateTimeOffset.UtcNow.AddSeconds(5));
 
         var moved = await harness.Jobs.RescheduleAsync(job.Id, newTime, null, CancellationToken.None);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
         await harness.PumpAsync(); // the old wake-up: finds the job not due
         Assert.Equal(0, harness.Dispatches);
 
@@ -239,9 +239,9 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     public async Task Sweep_LostWakeUp_WakesTheOverdueJobOnce()
     {
         await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: new Dictionary<string, string?> { ["Jobs:OverdueGrace"] = "00:00:00.500" });
-        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(1)), JobSources.Http, CancellationToken.None)).Job!;
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Http, CancellationToken.None)).Job!;
         await harness.WakeQueue.ClearMessagesAsync(); // the wake-up is lost
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(3));
 
         var report = await harness.Sweeper.SweepAsync(CancellationToken.None);
         var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(10));
@@ -320,9 +320,9 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
             ["DueAt"] = DateTimeOffset.UtcNow.AddMinutes(-5),
             ["LastOutcome"] = "NotAnOutcome",
         });
-        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(1)), JobSources.Http, CancellationToken.None)).Job!;
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Http, CancellationToken.None)).Job!;
         await harness.WakeQueue.ClearMessagesAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
 
         var report = await harness.Sweeper.SweepAsync(CancellationToken.None);
         var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(10));
@@ -336,9 +336,9 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     public async Task WakeAsync_StaleWakeUpForAJobAlreadyDue_DispatchesIt()
     {
         await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
-        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(1)), JobSources.Http, CancellationToken.None)).Job!;
+        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Http, CancellationToken.None)).Job!;
         await harness.WakeQueue.ClearMessagesAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
 
         await harness.Runner.WakeAsync(job.Id, job.DispatchAt.AddMinutes(-1), CancellationToken.None);
 

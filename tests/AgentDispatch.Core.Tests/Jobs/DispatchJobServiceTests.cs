@@ -110,7 +110,7 @@ public sealed class DispatchJobServiceTests(AzuriteCollectionFixture azurite)
     public async Task SubmitAsync_Later_StoresAScheduledJobWithAHiddenWakeUp()
     {
         await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
-        var at = DateTimeOffset.UtcNow.AddMinutes(5);
+        var at = Instants.Ms(DateTimeOffset.UtcNow.AddMinutes(5));
 
         var result = await harness.Jobs.SubmitAsync(Request(at: at), JobSources.Http, CancellationToken.None);
 

@@ -56,7 +56,6 @@ internal sealed class JobsHarness : IAsyncDisposable
             ["Jobs:LedgerTable"] = AzuriteFixture.UniqueName("ledger"),
             [QueueNames.WakeSetting] = wake,
             [QueueNames.RequestsSetting] = AzuriteFixture.UniqueName("requests"),
-            ["DISPATCH_SWEEP_SCHEDULE"] = "0 * * * * *",
             ["Jobs:RetryBaseDelay"] = "00:00:00.200",
             ["Jobs:RetryMaxDelay"] = "00:00:00.500",
             ["VideoSdk:BaseUrl"] = videoSdk.BaseAddress.AbsoluteUri,
@@ -70,7 +69,7 @@ internal sealed class JobsHarness : IAsyncDisposable
             all[key] = value;
         }
 
-        var services = CoreServices.Build(all, configure);
+        var services = CoreServices.Build(TriggerSettings.With(all), configure);
         var queue = services.Get<StorageClients>().Queues.GetQueueClient(wake);
         await queue.CreateIfNotExistsAsync();
         return new JobsHarness(services, videoSdk, queue);

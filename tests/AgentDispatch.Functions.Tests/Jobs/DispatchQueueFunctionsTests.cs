@@ -28,7 +28,6 @@ public sealed class DispatchQueueFunctionsTests(AzuriteCollectionFixture azurite
             ["Jobs:LedgerTable"] = AzuriteFixture.UniqueName("ledger"),
             [QueueNames.WakeSetting] = AzuriteFixture.UniqueName("wake"),
             [QueueNames.RequestsSetting] = _requests,
-            ["DISPATCH_SWEEP_SCHEDULE"] = "0 * * * * *",
             ["VideoSdk:BaseUrl"] = _videoSdk.BaseAddress.AbsoluteUri,
             ["VideoSdk:AuthToken"] = "queue-token",
         });

@@ -23,7 +23,6 @@ public sealed class DispatchesFunctionsTests(AzuriteCollectionFixture azurite) :
             ["Jobs:LedgerTable"] = AzuriteFixture.UniqueName("ledger"),
             [QueueNames.WakeSetting] = AzuriteFixture.UniqueName("wake"),
             [QueueNames.RequestsSetting] = AzuriteFixture.UniqueName("requests"),
-            ["DISPATCH_SWEEP_SCHEDULE"] = "0 * * * * *",
             ["VideoSdk:BaseUrl"] = _videoSdk.BaseAddress.AbsoluteUri,
             ["VideoSdk:AuthToken"] = "jobs-api-token",
         });

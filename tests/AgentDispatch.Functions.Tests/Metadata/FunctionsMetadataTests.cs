@@ -25,6 +25,9 @@ public sealed class FunctionsMetadataTests
     [InlineData("GetDispatch", "dispatches/{id}", "get", "Function")]
     [InlineData("CancelDispatch", "dispatches/{id}", "delete", "Function")]
     [InlineData("RescheduleDispatch", "dispatches/{id}", "patch", "Function")]
+    [InlineData("CalendlyWebhook", "webhooks/calendly", "post", "Anonymous")]
+    [InlineData("CalComWebhook", "webhooks/calcom", "post", "Anonymous")]
+    [InlineData("StandardWebhook", "webhooks/standard", "post", "Anonymous")]
     public void HttpFunction_HasTheExpectedRouteMethodAndAuthLevel(string function, string route, string method, string authLevel)
     {
         var trigger = Trigger(function);
@@ -55,19 +58,23 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("AzureWebJobsStorage", (string)trigger["connection"]!);
     }
 
-    [Fact]
-    public void SweepTimer_ReadsItsScheduleFromASettingAndDoesNotRunOnStartup()
+    [Theory]
+    [InlineData("DispatchSweep", "%DISPATCH_SWEEP_SCHEDULE%")]
+    [InlineData("DispatchSchedules", "%SCHEDULES_POLL_SCHEDULE%")]
+    [InlineData("PollCalendars", "%CALENDAR_POLL_SCHEDULE%")]
+    public void Timer_ReadsItsScheduleFromASettingAndDoesNotRunOnStartup(string function, string schedule)
     {
-        var trigger = Trigger("DispatchSweep");
+        var trigger = Trigger(function);
 
         Assert.Equal("timerTrigger", (string)trigger["type"]!);
-        Assert.Equal("%DISPATCH_SWEEP_SCHEDULE%", (string)trigger["schedule"]!);
+        Assert.Equal(schedule, (string)trigger["schedule"]!);
         Assert.NotEqual(true, (bool?)trigger["runOnStartup"]);
     }
 
     [Fact]
     public void Functions_AreExactlyTheDocumentedOnes()
         => Assert.Equal(
-            ["CancelDispatch", "CreateDispatch", "Dispatch", "DispatchRequests", "DispatchSweep", "DispatchWake", "GetDispatch", "Health", "ListDispatches", "RescheduleDispatch"],
+            ["CalComWebhook", "CalendlyWebhook", "CancelDispatch", "CreateDispatch", "Dispatch", "DispatchRequests", "DispatchSchedules", "DispatchSweep", "DispatchWake",
+             "GetDispatch", "Health", "ListDispatches", "PollCalendars", "RescheduleDispatch", "StandardWebhook"],
             Metadata.Value.Select(f => (string)f!["name"]!).Order());
 }

@@ -1,0 +1,90 @@
+using AgentDispatch.Dispatch;
+using AgentDispatch.Events.Routing;
+using AgentDispatch.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace AgentDispatch.Events;
+
+/// <summary>What became of one meeting event.</summary>
+public sealed record EventResult(SourceJobStatus Status, string Reason, DispatchJob? Job = null, string? Rule = null)
+{
+    /// <summary>True when a job was created, moved or cancelled (stored): what a webhook acknowledges with 202.</summary>
+    public bool Stored => Status is SourceJobStatus.Created or SourceJobStatus.Moved or SourceJobStatus.Cancelled;
+}
+
+/// <summary>
+/// Turns a meeting event from any source into a job: finds the VideoSDK meeting, picks the agent by
+/// the routing rules, and creates, moves or cancels the job keyed by the source's own identity, so
+/// retries, replays and reschedules all land on one job.
+/// </summary>
+public sealed partial class MeetingEventProcessor(
+    SourceJobs jobs,
+    Router router,
+    MeetingIdFinder meetingIds,
+    Microsoft.Extensions.Options.IOptions<JobsOptions> jobsOptions,
+    TimeProvider time,
+    ILogger<MeetingEventProcessor> logger)
+{
+    public async Task<EventResult> ProcessAsync(MeetingEvent meetingEvent, SourceChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(meetingEvent);
+        var result = meetingEvent.Kind == MeetingEventKind.Cancelled
+            ? await CancelAsync(meetingEvent, change, cancellationToken).ConfigureAwait(false)
+            : await ScheduleAsync(meetingEvent, change, cancellationToken).ConfigureAwait(false);
+        Log.Processed(logger, meetingEvent.Source, meetingEvent.Kind, result.Status, result.Reason, result.Job?.Id, result.Rule);
+        return result;
+    }
+
+    private async Task<EventResult> CancelAsync(MeetingEvent e, SourceChange change, CancellationToken cancellationToken)
+    {
+        var cancelled = await jobs.CancelAsync(e.Key, e.CancelledForReschedule, change, cancellationToken).ConfigureAwait(false);
+        return new EventResult(cancelled.Status, cancelled.Reason, cancelled.Job);
+    }
+
+    private async Task<EventResult> ScheduleAsync(MeetingEvent e, SourceChange change, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (e.Start is not { } start)
+        {
+            return new EventResult(SourceJobStatus.Ignored, "the event has no start time");
+        }
+
+        if ((e.End ?? start) <= now)
+        {
+            return new EventResult(SourceJobStatus.Ignored, "the meeting has already ended");
+        }
+
+        var (meetingId, _) = meetingIds.Find(e);
+        if (meetingId is null)
+        {
+            return new EventResult(SourceJobStatus.Ignored, "no VideoSDK meeting id was found in the event (join URL, location, description or answers)");
+        }
+
+        if (router.Match(e, meetingId) is not { } route)
+        {
+            return new EventResult(SourceJobStatus.Ignored, router.Count == 0 ? "no routing rules are configured" : "no routing rule matched the event");
+        }
+
+        var dispatchAt = start - route.LeadTime;
+        var request = new DispatchJobRequest(
+            new DispatchRequest(meetingId, route.AgentId, route.Metadata, route.VersionId),
+            DispatchAt: dispatchAt,
+            // Always explicit: a moved meeting's window moves with it.
+            NotAfter: route.NotAfter is { } offset ? start + offset : dispatchAt + jobsOptions.Value.DefaultWindow)
+        {
+            SourceKey = e.Key,
+            Origin = e.Origin,
+        };
+
+        var result = e.PreviousKey is { } previous
+            ? await jobs.MoveAsync(previous, request, e.Source, change, cancellationToken).ConfigureAwait(false)
+            : await jobs.ScheduleAsync(request, e.Source, change, cancellationToken).ConfigureAwait(false);
+        return new EventResult(result.Status, result.Reason, result.Job, route.RuleName);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(400, LogLevel.Information, "{Source} event ({Kind}): {Status}, {Reason} (job {DispatchId}, rule {Rule})")]
+        public static partial void Processed(ILogger logger, string source, MeetingEventKind kind, SourceJobStatus status, string reason, string? dispatchId, string? rule);
+    }
+}

@@ -1,0 +1,255 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using AgentDispatch.Requests;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace AgentDispatch.Events.Routing;
+
+/// <summary>The decision for one event: which agent, when, with what metadata.</summary>
+public sealed record Route(string RuleName, string AgentId, string? VersionId, TimeSpan LeadTime, TimeSpan? NotAfter, JsonElement? Metadata);
+
+/// <summary>The routing rules, compiled once at start-up. First match wins.</summary>
+public sealed class Router
+{
+    private readonly IReadOnlyList<CompiledRule> _rules;
+
+    public Router(IOptions<RoutingOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _rules = Compile(options.Value, out var errors);
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(RoutingOptions.Section, typeof(RoutingOptions), errors);
+        }
+    }
+
+    public int Count => _rules.Count;
+
+    /// <summary>The first rule matching <paramref name="meetingEvent"/>, rendered for it; null when none does.</summary>
+    public Route? Match(MeetingEvent meetingEvent, string meetingId)
+    {
+        ArgumentNullException.ThrowIfNull(meetingEvent);
+        foreach (var rule in _rules)
+        {
+            if (rule.Matches(meetingEvent))
+            {
+                return rule.Render(meetingEvent, meetingId);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Compiles the rules, collecting an error per bad setting, each naming the setting.</summary>
+    public static IReadOnlyList<CompiledRule> Compile(RoutingOptions options, out List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        errors = [];
+        var rules = new List<CompiledRule>();
+        var all = options.Rules.Select((r, i) => (Rule: r, Path: $"Routing:Rules:{i}")).ToList();
+        if (options.RulesFile is { Length: > 0 } file)
+        {
+            try
+            {
+                var fromFile = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false).Build().Get<RoutingOptions>()?.Rules ?? [];
+                all.AddRange(fromFile.Select((r, i) => (Rule: r, Path: $"Routing:RulesFile ({Path.GetFileName(file)}) Rules:{i}")));
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                errors.Add($"Routing:RulesFile could not be read: {ex.Message}");
+            }
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (rule, path) in all)
+        {
+            var name = rule.Name ?? path;
+            if (!names.Add(name))
+            {
+                errors.Add($"{path}:Name '{name}' is used by more than one rule.");
+            }
+
+            if (CompiledRule.TryCompile(rule, name, path, errors) is { } compiled)
+            {
+                rules.Add(compiled);
+            }
+        }
+
+        return rules;
+    }
+
+    /// <summary>One rule ready to match: sets for names, regular expressions with a time limit for untrusted text.</summary>
+    public sealed class CompiledRule
+    {
+        private static readonly string[] KnownSources = ["calendly", "calcom", "standard", "calendar"];
+        private readonly HashSet<string>? _sources;
+        private readonly HashSet<string>? _eventTypes;
+        private readonly Regex? _eventTypePattern;
+        private readonly Regex? _titlePattern;
+        private readonly HashSet<string>? _organizerDomains;
+        private readonly HashSet<string>? _attendeeDomains;
+        private readonly (string Name, EventTemplate Template)[] _variables;
+        private readonly string _name;
+        private readonly string _agentId;
+        private readonly string? _versionId;
+        private readonly TimeSpan _leadTime;
+        private readonly TimeSpan? _notAfter;
+
+        private CompiledRule(RoutingRuleOptions rule, string name, string agentId, Regex? eventTypePattern, Regex? titlePattern, (string, EventTemplate)[] variables)
+        {
+            _name = name;
+            _agentId = agentId;
+            _versionId = rule.VersionId;
+            _leadTime = rule.LeadTime ?? TimeSpan.Zero;
+            _notAfter = rule.NotAfter;
+            _sources = Set(rule.Sources);
+            _eventTypes = Set(rule.EventTypes);
+            _organizerDomains = Set(rule.OrganizerDomains);
+            _attendeeDomains = Set(rule.AttendeeDomains);
+            _eventTypePattern = eventTypePattern;
+            _titlePattern = titlePattern;
+            _variables = variables;
+        }
+
+        public static CompiledRule? TryCompile(RoutingRuleOptions rule, string name, string path, List<string> errors)
+        {
+            ArgumentNullException.ThrowIfNull(rule);
+            ArgumentNullException.ThrowIfNull(errors);
+            var before = errors.Count;
+            var checks = new RequestErrors();
+            var agentId = rule.AgentId is null ? null : JsonFields.CheckId(rule.AgentId, $"{path}:AgentId", checks);
+            if (rule.AgentId is null)
+            {
+                errors.Add($"{path}:AgentId is required: the agent this rule dispatches.");
+            }
+
+            if (rule.VersionId is not null)
+            {
+                JsonFields.CheckId(rule.VersionId, $"{path}:VersionId", checks);
+            }
+
+            if (checks.Any)
+            {
+                errors.Add(checks.ToString());
+            }
+
+            foreach (var source in Set(rule.Sources) ?? [])
+            {
+                if (!KnownSources.Contains(source, StringComparer.OrdinalIgnoreCase))
+                {
+                    errors.Add($"{path}:Sources has '{source}'; known sources are {string.Join(", ", KnownSources)}.");
+                }
+            }
+
+            var eventTypePattern = Pattern(rule.EventTypePattern, $"{path}:EventTypePattern", errors);
+            var titlePattern = Pattern(rule.TitlePattern, $"{path}:TitlePattern", errors);
+            if (rule.LeadTime is { } lead && (lead < TimeSpan.Zero || lead > TimeSpan.FromDays(1)))
+            {
+                errors.Add($"{path}:LeadTime must be between 00:00:00 and 1.00:00:00.");
+            }
+
+            if (rule.NotAfter is { } notAfter && notAfter <= -(rule.LeadTime ?? TimeSpan.Zero))
+            {
+                errors.Add($"{path}:NotAfter must end the window after the dispatch time (start - LeadTime).");
+            }
+
+            var variables = new List<(string, EventTemplate)>();
+            foreach (var (variable, template) in rule.Variables)
+            {
+                try
+                {
+                    variables.Add((variable, EventTemplate.Parse(template)));
+                }
+                catch (FormatException ex)
+                {
+                    errors.Add($"{path}:Variables:{variable} has an {ex.Message}");
+                }
+            }
+
+            return errors.Count == before && agentId is not null
+                ? new CompiledRule(rule, name, agentId, eventTypePattern, titlePattern, [.. variables])
+                : null;
+        }
+
+        public bool Matches(MeetingEvent e)
+        {
+            ArgumentNullException.ThrowIfNull(e);
+            return (_sources is null || _sources.Contains(e.Source))
+                   && (_eventTypes is null || (e.EventType is { } type && _eventTypes.Contains(type)))
+                   && (_eventTypePattern is null || SafeMatch(_eventTypePattern, e.EventType))
+                   && (_titlePattern is null || SafeMatch(_titlePattern, e.Title))
+                   && (_organizerDomains is null || (e.Organizer?.Domain is { } domain && _organizerDomains.Contains(domain)))
+                   && (_attendeeDomains is null || e.Attendees.Any(a => a.Domain is { } d && _attendeeDomains.Contains(d)));
+        }
+
+        public Route Render(MeetingEvent e, string meetingId)
+        {
+            JsonElement? metadata = null;
+            if (_variables.Length > 0)
+            {
+                var variables = new JsonArray();
+                foreach (var (name, template) in _variables)
+                {
+                    variables.Add(new JsonObject { ["name"] = name, ["value"] = template.Render(e, meetingId) });
+                }
+
+                metadata = JsonSerializer.SerializeToElement(new JsonObject { ["variables"] = variables }, EventsJsonContext.Default.JsonObject);
+            }
+
+            return new Route(_name, _agentId, _versionId, _leadTime, _notAfter, metadata);
+        }
+
+        private static HashSet<string>? Set(string? list)
+            => string.IsNullOrWhiteSpace(list)
+                ? null
+                : new HashSet<string>(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase);
+
+        private static Regex? Pattern(string? pattern, string setting, List<string> errors)
+        {
+            if (string.IsNullOrEmpty(pattern))
+            {
+                return null;
+            }
+
+            try
+            {
+                return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"{setting} is not a valid regular expression: {ex.Message}");
+                return null;
+            }
+        }
+
+        private static bool SafeMatch(Regex pattern, string? text)
+        {
+            if (text is null)
+            {
+                return false;
+            }
+
+            try
+            {
+                return pattern.IsMatch(text);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return false; // an event that makes a pattern run away does not match it
+            }
+        }
+    }
+}
+
+/// <summary>Start-up validation of the routing rules: the same compile the router does, so every bad setting is named before the first event.</summary>
+internal sealed class RoutingOptionsValidator(IConfiguration configuration) : IValidateOptions<RoutingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RoutingOptions options)
+    {
+        Router.Compile(options, out var errors);
+        errors.AddRange(MeetingIdFinder.Validate(configuration));
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,68 @@
+using AgentDispatch.Events;
+using AgentDispatch.Jobs;
+
+namespace AgentDispatch.Webhooks.Standard;
+
+/// <summary>
+/// The generic meeting event carried over Standard Webhooks (documented in the README):
+/// <c>{"type": "meeting.scheduled" | "meeting.rescheduled" | "meeting.cancelled", "meeting": {"id", "meetingId" or "joinUrl",
+/// "title", "startTime", "endTime", "timeZone", "organizer": {"name", "email"}, "attendees": [...], "location", "description"}}</c>.
+/// The job is keyed by <c>meeting.id</c>, so a reschedule or cancel finds it.
+/// </summary>
+public static class StandardMeetingEvents
+{
+    public static WebhookParse Parse(ReadOnlyMemory<byte> body, DateTimeOffset signedAt)
+    {
+        using var document = Json.Parse(body, out var errors);
+        if (document is null)
+        {
+            return WebhookParse.Invalid(errors!);
+        }
+
+        var root = document.RootElement;
+        var type = root.Text("type");
+        var kind = type switch
+        {
+            "meeting.scheduled" => MeetingEventKind.Scheduled,
+            "meeting.rescheduled" => MeetingEventKind.Rescheduled,
+            "meeting.cancelled" or "meeting.canceled" => MeetingEventKind.Cancelled,
+            _ => (MeetingEventKind?)null,
+        };
+        if (kind is null)
+        {
+            return WebhookParse.Invalid("type", "must be meeting.scheduled, meeting.rescheduled or meeting.cancelled.");
+        }
+
+        if (root.At("meeting") is not { } m || m.Text("id") is not { } id)
+        {
+            return WebhookParse.Invalid("meeting.id", "is required: it identifies the meeting across its events.");
+        }
+
+        var meetingEvent = new MeetingEvent
+        {
+            Source = JobSources.StandardWebhook,
+            // A reschedule keeps meeting.id, so it is the same job with a new time: Scheduled semantics.
+            Kind = kind == MeetingEventKind.Cancelled ? MeetingEventKind.Cancelled : MeetingEventKind.Scheduled,
+            Key = "standard:" + id,
+            EventType = type,
+            Title = m.Text("title"),
+            Start = m.Time("startTime"),
+            End = m.Time("endTime"),
+            TimeZone = m.Text("timeZone"),
+            MeetingId = m.Text("meetingId"),
+            Texts = Json.Texts(
+                (MeetingEvent.Fields.JoinUrl, m.Text("joinUrl")),
+                (MeetingEvent.Fields.Location, m.Text("location")),
+                (MeetingEvent.Fields.Description, m.Text("description"))),
+            Organizer = m.At("organizer") is { } o ? new Person(o.Text("name"), o.Text("email")) : null,
+            Attendees = m.Items("attendees").Select(a => new Person(a.Text("name"), a.Text("email"))).ToList(),
+        };
+
+        if (kind != MeetingEventKind.Cancelled && meetingEvent.Start is null)
+        {
+            return WebhookParse.Invalid("meeting.startTime", "is required for a scheduled meeting.");
+        }
+
+        return WebhookParse.Of(meetingEvent, signedAt);
+    }
+}
