@@ -27,7 +27,19 @@ public sealed partial class CalendarPoller(
         var total = new CalendarPollReport(0, 0, 0, 0, 0, 0, 0);
         foreach (var feed in options.Value.Feeds)
         {
-            var report = await PollFeedAsync(feed, cancellationToken).ConfigureAwait(false);
+            CalendarPollReport report;
+            try
+            {
+                report = await PollFeedAsync(feed, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Storage failing halfway through one feed must not starve the others. Nothing was
+                // cancelled for it (that step runs last), and the next poll picks up where this one stopped.
+                Log.FeedFailed(logger, feed.Name, ex);
+                report = new CalendarPollReport(1, 0, 0, 0, 0, 0, 1);
+            }
+
             total = new CalendarPollReport(
                 total.Feeds + 1, total.Created + report.Created, total.Moved + report.Moved, total.Cancelled + report.Cancelled,
                 total.Unchanged + report.Unchanged, total.Ignored + report.Ignored, total.FailedFeeds + report.FailedFeeds);
@@ -92,6 +104,9 @@ public sealed partial class CalendarPoller(
 
         [LoggerMessage(801, LogLevel.Information, "Calendar feed {Feed}: {Occurrences} occurrences; {Created} created, {Moved} moved, {Cancelled} cancelled, {Unchanged} unchanged, {Ignored} ignored")]
         public static partial void Polled(ILogger logger, string feed, int occurrences, int created, int moved, int cancelled, int unchanged, int ignored);
+
+        [LoggerMessage(803, LogLevel.Error, "Calendar feed {Feed} failed this poll; its other work goes on and the next poll tries again")]
+        public static partial void FeedFailed(ILogger logger, string feed, Exception exception);
 
         [LoggerMessage(802, LogLevel.Warning, "Calendar feed {Feed}: {Problem}")]
         public static partial void Problem(ILogger logger, string feed, string problem);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using AgentDispatch.Dispatch;
 using AgentDispatch.Events.Routing;
 using AgentDispatch.Jobs;
@@ -57,12 +58,23 @@ public sealed partial class MeetingEventProcessor(
         var (meetingId, _) = meetingIds.Find(e);
         if (meetingId is null)
         {
-            return new EventResult(SourceJobStatus.Ignored, "no VideoSDK meeting id was found in the event (join URL, location, description or answers)");
+            return await NoLongerRoutedAsync(e, change, "no VideoSDK meeting id was found in the event (meeting id, join URL, location or description)", cancellationToken).ConfigureAwait(false);
         }
 
-        if (router.Match(e, meetingId) is not { } route)
+        Route? route;
+        try
         {
-            return new EventResult(SourceJobStatus.Ignored, router.Count == 0 ? "no routing rules are configured" : "no routing rule matched the event");
+            route = router.Match(e, meetingId);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // Not routed and nothing changed: a pattern that runs away is a configuration problem to fix, not a "no".
+            return new EventResult(SourceJobStatus.Ignored, "a routing rule's pattern timed out on this event's text; the event was not routed");
+        }
+
+        if (route is null)
+        {
+            return await NoLongerRoutedAsync(e, change, router.Count == 0 ? "no routing rules are configured" : "no routing rule matched the event", cancellationToken).ConfigureAwait(false);
         }
 
         var dispatchAt = start - route.LeadTime;
@@ -80,6 +92,25 @@ public sealed partial class MeetingEventProcessor(
             ? await jobs.MoveAsync(previous, request, e.Source, change, cancellationToken).ConfigureAwait(false)
             : await jobs.ScheduleAsync(request, e.Source, change, cancellationToken).ConfigureAwait(false);
         return new EventResult(result.Status, result.Reason, result.Job, route.RuleName);
+    }
+
+    /// <summary>
+    /// An event that gets no agent (no meeting id, no matching rule). If it updates a meeting that had a
+    /// job (the join URL was removed, the title no longer matches), the job is cancelled: the meeting as
+    /// it is now does not want an agent. A later update that does brings it back.
+    /// </summary>
+    private async Task<EventResult> NoLongerRoutedAsync(MeetingEvent e, SourceChange change, string reason, CancellationToken cancellationToken)
+    {
+        foreach (var key in e.PreviousKey is { } previous ? [e.Key, previous] : new[] { e.Key })
+        {
+            var cancelled = await jobs.CancelAsync(key, forReschedule: false, change, cancellationToken, tombstone: false).ConfigureAwait(false);
+            if (cancelled is { Status: SourceJobStatus.Cancelled, Job: { } job })
+            {
+                return new EventResult(SourceJobStatus.Cancelled, reason + ": the meeting's job is cancelled", job);
+            }
+        }
+
+        return new EventResult(SourceJobStatus.Ignored, reason);
     }
 
     private static partial class Log

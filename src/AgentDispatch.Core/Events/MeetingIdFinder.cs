@@ -17,7 +17,7 @@ public sealed class MeetingIdOptions
     /// <summary>VideoSDK room ids look like <c>abcd-efgh-ijkl</c>: three groups of four letters or digits.</summary>
     public const string DefaultPattern = @"(?<![A-Za-z0-9-])(?<meetingId>[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})(?![A-Za-z0-9-])";
 
-    public const string DefaultFields = "joinUrl,location,description,answers";
+    public const string DefaultFields = "joinUrl,location,description";
 
     public string Pattern { get; set; } = DefaultPattern;
 
@@ -49,7 +49,8 @@ public sealed class MeetingIdFinder
         ArgumentNullException.ThrowIfNull(meetingEvent);
         if (meetingEvent.MeetingId is { Length: > 0 } given)
         {
-            return (given, "meetingId");
+            // Named outright by the sender: used as it is if it is a valid id, never searched for elsewhere.
+            return JsonFields.CheckId(given, "meetingId", new RequestErrors()) is not null ? (given, "meetingId") : (null, null);
         }
 
         var (pattern, fields) = _rules.TryGetValue(meetingEvent.Source, out var rule) ? rule : _default;

@@ -18,6 +18,14 @@ public static class CancelReasons
 {
     /// <summary>Cancelled as the first half of a reschedule; the second half moves and revives the job.</summary>
     public const string Rescheduled = "rescheduled";
+
+    /// <summary>Cancelled because its source said so (a cancel event, a cancelled or vanished occurrence): a newer word from the source may revive it.</summary>
+    public const string Source = "source";
+
+    /// <summary>Cancelled through the API: final, no source revives it.</summary>
+    public const string Api = "api";
+
+    public static bool Revivable(DispatchJob job) => job is { State: JobState.Cancelled, CancelReason: Rescheduled or Source };
 }
 
 /// <summary>Where a dispatch request came from.</summary>

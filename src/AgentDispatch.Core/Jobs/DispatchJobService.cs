@@ -135,7 +135,8 @@ public sealed class DispatchJobService(
                 case JobState.Cancelled:
                     return new ChangeResult(ChangeStatus.Changed, job);
                 case JobState.Scheduled:
-                    var cancelled = await ledger.TryReplaceAsync(job with { State = JobState.Cancelled, UpdatedAt = Now(), NextAttemptAt = null }, cancellationToken).ConfigureAwait(false);
+                    var cancelled = await ledger.TryReplaceAsync(
+                        job with { State = JobState.Cancelled, UpdatedAt = Now(), NextAttemptAt = null, CancelReason = CancelReasons.Api }, cancellationToken).ConfigureAwait(false);
                     if (cancelled is not null)
                     {
                         Log.Cancelled(logger, id);

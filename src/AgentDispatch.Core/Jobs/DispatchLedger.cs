@@ -19,6 +19,8 @@ public sealed class DispatchLedger
 {
     private const string AliasRowKey = "alias";
     private const string AliasTarget = "JobId";
+    private const string TombstoneRowKey = "tombstone";
+    private const string TombstoneAt = "At";
     private readonly TableClient _table;
     private readonly CreateOnce _created;
     private readonly ILogger<DispatchLedger> _logger;
@@ -126,6 +128,56 @@ public sealed class DispatchLedger
         {
             // Already recorded by an earlier delivery of the same change.
         }
+    }
+
+    /// <summary>
+    /// Remembers that the source cancelled <paramref name="key"/> at <paramref name="at"/> before any job
+    /// existed for it (deliveries out of order), so a create that is older is recognised as stale.
+    /// </summary>
+    public async Task AddTombstoneAsync(string key, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var entity = new TableEntity(JobIds.ForKey(key), TombstoneRowKey) { [TombstoneAt] = at };
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            try
+            {
+                await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // One is there already: keep the later of the two.
+            }
+
+            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(entity.PartitionKey, TombstoneRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!existing.HasValue)
+            {
+                continue;
+            }
+
+            if (existing.Value!.GetDateTimeOffset(TombstoneAt) is { } held && held >= at)
+            {
+                return;
+            }
+
+            try
+            {
+                await _table.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                // Changed meanwhile: look again.
+            }
+        }
+    }
+
+    public async Task<DateTimeOffset?> GetTombstoneAsync(string key, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var tombstone = await _table.GetEntityIfExistsAsync<TableEntity>(JobIds.ForKey(key), TombstoneRowKey, [TombstoneAt], cancellationToken).ConfigureAwait(false);
+        return tombstone.HasValue ? tombstone.Value!.GetDateTimeOffset(TombstoneAt) : null;
     }
 
     /// <summary>The job a key names: its own, or the one an alias points at.</summary>

@@ -18,9 +18,11 @@ public sealed record SourceJobResult(SourceJobStatus Status, DispatchJob? Job, s
 
 /// <summary>
 /// Jobs kept in step with an event source (webhooks, calendar feeds) by the source's own key: create,
-/// move, cancel. Sources deliver at least once and out of order, so every change carries when the
-/// source says it happened, and a change older than the one the job already has is ignored: a replayed
-/// or late delivery cannot undo a newer one.
+/// move, cancel, revive. Sources deliver at least once and out of order, so every change carries when
+/// the source says it happened, and a change older than the one the job already has is ignored: a
+/// replayed or late delivery cannot undo a newer one. A meeting that moves to a new identity (a
+/// reschedule that makes a new booking) keeps one job: the job follows the chain A → B → C, and each
+/// old key resolves to it through an alias but can no longer change it.
 /// </summary>
 public sealed partial class SourceJobs(
     DispatchLedger ledger,
@@ -29,30 +31,38 @@ public sealed partial class SourceJobs(
     TimeProvider time,
     ILogger<SourceJobs> logger)
 {
+    private const int Attempts = 5;
+
     /// <param name="request">The job as the source wants it now; <see cref="DispatchJobRequest.SourceKey"/> is required.</param>
     public async Task<SourceJobResult> ScheduleAsync(DispatchJobRequest request, string source, SourceChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        request = request with { DispatchAt = Instants.Ms(request.DispatchAt), NotAfter = Instants.Ms(request.NotAfter) };
-        var key = request.SourceKey ?? throw new ArgumentException("A source job needs a SourceKey.", nameof(request));
-        for (var attempt = 0; attempt < 5; attempt++)
+        request = Normalise(request, out var key);
+        for (var attempt = 0; attempt < Attempts; attempt++)
         {
             var existing = await ledger.ResolveAsync(key, cancellationToken).ConfigureAwait(false);
             if (existing is null)
             {
+                if (change.OccurredAt is { } at && await ledger.GetTombstoneAsync(key, cancellationToken).ConfigureAwait(false) is { } cancelledAt && at <= cancelledAt)
+                {
+                    return new SourceJobResult(SourceJobStatus.Ignored, null, $"the source cancelled this meeting at {cancelledAt:o}, after this change");
+                }
+
                 var submitted = await jobs.SubmitAsync(
                     request with { SourceUpdatedAt = change.OccurredAt, DeliveryId = change.DeliveryId }, source, cancellationToken, dispatchInline: false).ConfigureAwait(false);
-                if (submitted.Status == SubmitStatus.Rejected)
+                switch (submitted.Status)
                 {
-                    return new SourceJobResult(SourceJobStatus.Ignored, submitted.Job, "the dispatch window does not allow it: " + submitted.Errors);
+                    case SubmitStatus.Rejected:
+                        return new SourceJobResult(SourceJobStatus.Ignored, submitted.Job, "the dispatch window does not allow it: " + submitted.Errors);
+                    case SubmitStatus.Duplicate:
+                        continue; // created by a concurrent delivery: look again, as an update
+                    default:
+                        return new SourceJobResult(SourceJobStatus.Created, submitted.Job, "job created");
                 }
+            }
 
-                if (submitted.Status == SubmitStatus.Duplicate)
-                {
-                    continue; // created by a concurrent delivery: look again, as an update
-                }
-
-                return new SourceJobResult(SourceJobStatus.Created, submitted.Job, "job created");
+            if (Current(existing) != key)
+            {
+                return new SourceJobResult(SourceJobStatus.Ignored, existing, "the meeting was rescheduled: its job follows the newer booking");
             }
 
             if (Stale(existing, change) is { } stale)
@@ -60,21 +70,27 @@ public sealed partial class SourceJobs(
                 return new SourceJobResult(SourceJobStatus.Ignored, existing, stale);
             }
 
-            if (existing.State != JobState.Scheduled)
+            if (existing.State == JobState.Scheduled && SameDispatch(existing, request))
             {
-                return new SourceJobResult(SourceJobStatus.Ignored, existing, $"the job is already {existing.State.ToString().ToLowerInvariant()}");
-            }
+                var stamped = Stamp(existing, change);
+                if (stamped != existing)
+                {
+                    await ledger.TryReplaceAsync(stamped, cancellationToken).ConfigureAwait(false);
+                }
 
-            if (SameDispatch(existing, request))
-            {
-                await ledger.TryReplaceAsync(Stamp(existing, change), cancellationToken).ConfigureAwait(false);
                 return new SourceJobResult(SourceJobStatus.Unchanged, existing, "the job already matches");
             }
 
-            var moved = await ReplaceScheduledAsync(existing, request, change, replacedBy: null, cancellationToken).ConfigureAwait(false);
+            if (existing.State != JobState.Scheduled && !CancelReasons.Revivable(existing))
+            {
+                return new SourceJobResult(SourceJobStatus.Ignored, existing, PastChanging(existing));
+            }
+
+            var revived = existing.State == JobState.Cancelled;
+            var moved = await ReplaceScheduledAsync(existing, request, change, existing.ReplacedBy, cancellationToken).ConfigureAwait(false);
             if (moved is not null)
             {
-                return new SourceJobResult(SourceJobStatus.Moved, moved, "job moved to the new time");
+                return new SourceJobResult(SourceJobStatus.Moved, moved, revived ? "the cancelled job was scheduled again" : "job moved to the new time");
             }
         }
 
@@ -82,30 +98,68 @@ public sealed partial class SourceJobs(
     }
 
     /// <summary>
-    /// A meeting that moved to a new identity (the source made a new booking for it): its old job
-    /// takes the new time and the new key, instead of a second job beside it.
+    /// A meeting that moved to a new identity (the source made a new booking for it): its job takes the
+    /// new time and the new key, instead of a second job beside it. Works whichever half of the move
+    /// arrives first, and along chains (A → B, then B → C).
     /// </summary>
     public async Task<SourceJobResult> MoveAsync(string previousKey, DispatchJobRequest request, string source, SourceChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        request = request with { DispatchAt = Instants.Ms(request.DispatchAt), NotAfter = Instants.Ms(request.NotAfter) };
-        var key = request.SourceKey ?? throw new ArgumentException("A source job needs a SourceKey.", nameof(request));
-        for (var attempt = 0; attempt < 5; attempt++)
+        request = Normalise(request, out var key);
+        for (var attempt = 0; attempt < Attempts; attempt++)
         {
             var old = await ledger.ResolveAsync(previousKey, cancellationToken).ConfigureAwait(false);
-            var movable = old is not null
-                          && (old.State == JobState.Scheduled || (old.State == JobState.Cancelled && old.CancelReason == CancelReasons.Rescheduled))
-                          && (old.ReplacedBy is null || old.ReplacedBy == key);
-            if (!movable)
+            if (old is null)
             {
-                // Nothing to move (never had a job, or it already went out): the new meeting is simply scheduled.
+                // The move arrived before the old booking (or the old booking never had a job): schedule
+                // the new one, and point the old key at it so the old booking's late create is ignored.
+                var scheduled = await ScheduleAsync(request, source, change, cancellationToken).ConfigureAwait(false);
+                if (scheduled.Job is { } job)
+                {
+                    await ledger.AddAliasAsync(previousKey, job.Id, cancellationToken).ConfigureAwait(false);
+                }
+
+                return scheduled;
+            }
+
+            var current = Current(old);
+            if (current == key)
+            {
+                return await ScheduleAsync(request, source, change, cancellationToken).ConfigureAwait(false); // moved already: an update
+            }
+
+            if (current != previousKey)
+            {
+                return new SourceJobResult(SourceJobStatus.Ignored, old, "the meeting was rescheduled again since: its job follows the newer booking");
+            }
+
+            if (Stale(old, change) is { } stale)
+            {
+                return new SourceJobResult(SourceJobStatus.Ignored, old, stale);
+            }
+
+            if (old.State == JobState.Cancelled && old.CancelReason == CancelReasons.Api)
+            {
+                return new SourceJobResult(SourceJobStatus.Ignored, old, PastChanging(old));
+            }
+
+            if (old.State != JobState.Scheduled && !CancelReasons.Revivable(old))
+            {
+                // The old booking's dispatch already happened (or is happening): the new booking is a new meeting time.
                 return await ScheduleAsync(request, source, change, cancellationToken).ConfigureAwait(false);
             }
 
-            var moved = await ReplaceScheduledAsync(old!, request, change, replacedBy: key, cancellationToken).ConfigureAwait(false);
+            if (await ledger.ResolveAsync(key, cancellationToken).ConfigureAwait(false) is { } other && other.Id != old.Id)
+            {
+                // The new booking already has its own job: the old one is cancelled, the new one updated.
+                await CancelAsync(previousKey, forReschedule: false, change, cancellationToken, tombstone: false).ConfigureAwait(false);
+                return await ScheduleAsync(request, source, change, cancellationToken).ConfigureAwait(false);
+            }
+
+            // The alias first: once the job says it belongs to the new key, the new key must find it.
+            await ledger.AddAliasAsync(key, old.Id, cancellationToken).ConfigureAwait(false);
+            var moved = await ReplaceScheduledAsync(old, request, change, replacedBy: key, cancellationToken).ConfigureAwait(false);
             if (moved is not null)
             {
-                await ledger.AddAliasAsync(key, moved.Id, cancellationToken).ConfigureAwait(false);
                 return new SourceJobResult(SourceJobStatus.Moved, moved, "the rescheduled meeting's job moved to the new time");
             }
         }
@@ -113,18 +167,28 @@ public sealed partial class SourceJobs(
         return new SourceJobResult(SourceJobStatus.Ignored, null, "the job kept changing; try again");
     }
 
-    /// <param name="forReschedule">The first half of a reschedule: the job may be revived by the second half.</param>
-    public async Task<SourceJobResult> CancelAsync(string key, bool forReschedule, SourceChange change, CancellationToken cancellationToken)
+    /// <param name="forReschedule">The first half of a reschedule: the second half moves and revives the job.</param>
+    /// <param name="tombstone">
+    /// When no job exists yet, remember the cancel (at the change's time) so that an older create
+    /// arriving later is ignored.
+    /// </param>
+    public async Task<SourceJobResult> CancelAsync(string key, bool forReschedule, SourceChange change, CancellationToken cancellationToken, bool tombstone = true)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < Attempts; attempt++)
         {
             var job = await ledger.ResolveAsync(key, cancellationToken).ConfigureAwait(false);
             if (job is null)
             {
+                if (tombstone && change.OccurredAt is { } at)
+                {
+                    await ledger.AddTombstoneAsync(key, at, cancellationToken).ConfigureAwait(false);
+                    return new SourceJobResult(SourceJobStatus.Ignored, null, "no job for this meeting yet: an older create arriving later will be ignored");
+                }
+
                 return new SourceJobResult(SourceJobStatus.Ignored, null, "no job for this meeting");
             }
 
-            if (forReschedule && job.ReplacedBy is not null)
+            if (Current(job) != key)
             {
                 return new SourceJobResult(SourceJobStatus.Ignored, job, "the job already moved to the rescheduled meeting");
             }
@@ -141,7 +205,7 @@ public sealed partial class SourceJobs(
 
             if (job.State != JobState.Scheduled)
             {
-                return new SourceJobResult(SourceJobStatus.Ignored, job, $"too late to cancel: the job is {job.State.ToString().ToLowerInvariant()}");
+                return new SourceJobResult(SourceJobStatus.Ignored, job, $"too late to cancel: the job is {Describe(job.State)}");
             }
 
             var cancelled = await ledger.TryReplaceAsync(
@@ -149,7 +213,7 @@ public sealed partial class SourceJobs(
                 {
                     State = JobState.Cancelled,
                     NextAttemptAt = null,
-                    CancelReason = forReschedule ? CancelReasons.Rescheduled : null,
+                    CancelReason = forReschedule ? CancelReasons.Rescheduled : CancelReasons.Source,
                     UpdatedAt = Now(),
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -164,24 +228,26 @@ public sealed partial class SourceJobs(
     }
 
     /// <summary>
-    /// Cancels the scheduled jobs of <paramref name="origin"/> due in [<paramref name="from"/>, <paramref name="until"/>]
-    /// whose keys the source no longer lists (an occurrence removed from a calendar feed).
+    /// Cancels the scheduled jobs of <paramref name="origin"/> that are still open and due by
+    /// <paramref name="until"/> whose keys the source no longer lists (an occurrence removed from a
+    /// calendar feed). They stay revivable: if the occurrence comes back, the job is scheduled again.
     /// </summary>
     /// <param name="keepPrefixes">Key prefixes never cancelled this time (events the source could not read).</param>
-    public async Task<int> CancelMissingAsync(string origin, IReadOnlySet<string> present, DateTimeOffset from, DateTimeOffset until, IReadOnlyCollection<string> keepPrefixes, CancellationToken cancellationToken)
+    public async Task<int> CancelMissingAsync(string origin, IReadOnlySet<string> present, DateTimeOffset now, DateTimeOffset until, IReadOnlyCollection<string> keepPrefixes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(present);
         ArgumentNullException.ThrowIfNull(keepPrefixes);
         var cancelled = 0;
         await foreach (var job in ledger.ScheduledOfOriginAsync(origin, cancellationToken).ConfigureAwait(false))
         {
-            if (present.Contains(job.IdempotencyKey) || (job.ReplacedBy is { } alias && present.Contains(alias)) || job.DispatchAt < from || job.DispatchAt > until
-                || keepPrefixes.Any(prefix => job.IdempotencyKey.StartsWith(prefix, StringComparison.Ordinal)))
+            var key = Current(job);
+            if (present.Contains(key) || job.NotAfter <= now || job.DispatchAt > until
+                || keepPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal)))
             {
                 continue;
             }
 
-            var result = await CancelAsync(job.IdempotencyKey, forReschedule: false, SourceChange.None, cancellationToken).ConfigureAwait(false);
+            var result = await CancelAsync(key, forReschedule: false, SourceChange.None, cancellationToken, tombstone: false).ConfigureAwait(false);
             if (result.Status == SourceJobStatus.Cancelled)
             {
                 cancelled++;
@@ -190,6 +256,26 @@ public sealed partial class SourceJobs(
 
         return cancelled;
     }
+
+    /// <summary>The key the job answers to now: the newest booking it moved to, or its own.</summary>
+    public static string Current(DispatchJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.ReplacedBy ?? job.IdempotencyKey;
+    }
+
+    private static DispatchJobRequest Normalise(DispatchJobRequest request, out string key)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        key = request.SourceKey ?? throw new ArgumentException("A source job needs a SourceKey.", nameof(request));
+        return request with { DispatchAt = Instants.Ms(request.DispatchAt), NotAfter = Instants.Ms(request.NotAfter) };
+    }
+
+    private static string PastChanging(DispatchJob job) => job.State == JobState.Cancelled
+        ? "the job was cancelled through the API; the source cannot revive it"
+        : $"the job is already {Describe(job.State)}";
+
+    private static string Describe(JobState state) => state.ToString().ToLowerInvariant();
 
     private async Task<DispatchJob?> ReplaceScheduledAsync(DispatchJob existing, DispatchJobRequest request, SourceChange change, string? replacedBy, CancellationToken cancellationToken)
     {

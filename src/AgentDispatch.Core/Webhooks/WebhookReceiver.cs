@@ -60,15 +60,24 @@ public sealed partial class WebhookReceiver(
 
         var now = time.GetUtcNow();
         var tolerance = options.Value.For(provider).Tolerance;
-        string? deliveryId = null;
-        var check = provider switch
+        var deliveryId = provider == WebhookProvider.Standard ? header(StandardWebhookSignature.IdHeader) : null;
+        if (Verify(provider, secret, body.Span, header, now, tolerance) is not { } check)
         {
-            WebhookProvider.Calendly => CalendlySignature.Verify(header(CalendlySignature.Header), body.Span, secret.Value!, now, tolerance),
-            WebhookProvider.CalCom => CalComSignature.Verify(header(CalComSignature.Header), body.Span, secret.Value!),
-            _ => StandardWebhookSignature.Verify(
-                deliveryId = header(StandardWebhookSignature.IdHeader), header(StandardWebhookSignature.TimestampHeader), header(StandardWebhookSignature.SignatureHeader),
-                body.Span, StandardWebhookSignature.ParseSecrets(secret.Value!), now, tolerance),
-        };
+            var problem = $"{provider} webhooks are not configured: {WebhookOptions.SettingPrefix(provider)}:Secret (or the vault secret {WebhookOptions.SettingPrefix(provider)}:SecretName names) is not a Standard Webhooks secret ('whsec_' and base64).";
+            Log.NotConfigured(logger, provider, problem);
+            return new WebhookReceipt(ReceiptKind.NotConfigured, problem);
+        }
+
+        if (!check.Valid && secret.FromVault)
+        {
+            // The secret may have been rotated in the vault since it was cached: read it again (rate-limited) and retry once.
+            var fresh = await secrets.GetAsync(provider, cancellationToken, refresh: true).ConfigureAwait(false);
+            if (fresh.Available && fresh.Value != secret.Value && Verify(provider, fresh, body.Span, header, now, tolerance) is { } second)
+            {
+                check = second;
+            }
+        }
+
         if (!check.Valid)
         {
             Log.Rejected(logger, provider, check.Reason, body.Length);
@@ -94,6 +103,34 @@ public sealed partial class WebhookReceiver(
 
         var result = await processor.ProcessAsync(meetingEvent, new SourceChange(parsed.OccurredAt ?? check.SignedAt, deliveryId), cancellationToken).ConfigureAwait(false);
         return new WebhookReceipt(result.Stored ? ReceiptKind.Stored : ReceiptKind.Ignored, result.Reason, null, result);
+    }
+
+    /// <summary>The signature checked against each candidate secret; null when the secret itself is unusable.</summary>
+    private static SignatureCheck? Verify(WebhookProvider provider, WebhookSecret secret, ReadOnlySpan<byte> body, Func<string, string?> header, DateTimeOffset now, TimeSpan tolerance)
+    {
+        if (provider == WebhookProvider.Standard)
+        {
+            var keys = StandardWebhookSignature.ParseSecrets(secret.Value!);
+            return keys.Count == 0
+                ? null
+                : StandardWebhookSignature.Verify(
+                    header(StandardWebhookSignature.IdHeader), header(StandardWebhookSignature.TimestampHeader), header(StandardWebhookSignature.SignatureHeader),
+                    body, keys, now, tolerance);
+        }
+
+        var result = SignatureCheck.Fail("no secret");
+        foreach (var candidate in secret.Candidates())
+        {
+            result = provider == WebhookProvider.Calendly
+                ? CalendlySignature.Verify(header(CalendlySignature.Header), body, candidate, now, tolerance)
+                : CalComSignature.Verify(header(CalComSignature.Header), body, candidate);
+            if (result.Valid)
+            {
+                return result;
+            }
+        }
+
+        return result;
     }
 
     private static partial class Log

@@ -1,6 +1,7 @@
 using AgentDispatch.Functions.Http;
 using AgentDispatch.Jobs;
 using AgentDispatch.Webhooks;
+using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
@@ -16,6 +17,19 @@ public sealed record WebhookAck(string Status, string Reason, string? JobId = nu
 /// </summary>
 public sealed class WebhookFunctions(WebhookReceiver receiver)
 {
+    /// <summary>
+    /// How long a delivery may take before it is answered 503 for the sender to retry: senders give up
+    /// after about ten seconds (Calendly, Cal.com), and a delivery they gave up on is retried anyway.
+    /// Every change is keyed by the source's identity, so the retry lands on the same job.
+    /// </summary>
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(8);
+
+    /// <summary>Headers a delivery carries once: if repeated, the delivery is treated as if it had none.</summary>
+    private static readonly HashSet<string> SingleHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "webhook-id", "webhook-timestamp", "Calendly-Webhook-Signature", "X-Cal-Signature-256",
+    };
+
     [Function(nameof(CalendlyWebhook))]
     public Task<IResult> CalendlyWebhook(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/calendly")] HttpRequest request, CancellationToken cancellationToken)
@@ -40,7 +54,22 @@ public sealed class WebhookFunctions(WebhookReceiver receiver)
             return problem;
         }
 
-        var receipt = await receiver.ReceiveAsync(provider, read.Body, name => request.Headers[name].FirstOrDefault(), cancellationToken).ConfigureAwait(false);
+        WebhookReceipt receipt;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Deadline);
+        try
+        {
+            receipt = await receiver.ReceiveAsync(provider, read.Body, name => Header(request, name), deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RequestFailedException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Storage failed or was too slow: nothing is lost, the sender retries and the retry lands on the same job.
+            return new WithHeaderResult(
+                Problems.Status(StatusCodes.Status503ServiceUnavailable, "webhook-storage-unavailable", "The delivery could not be stored right now; retry it.", "Storage did not answer in time or failed."),
+                "Retry-After",
+                "10");
+        }
+
         return receipt.Kind switch
         {
             ReceiptKind.NotConfigured => Problems.Status(StatusCodes.Status503ServiceUnavailable, "webhook-not-configured", "This webhook endpoint is not configured.", receipt.Reason),
@@ -56,6 +85,22 @@ public sealed class WebhookFunctions(WebhookReceiver receiver)
                 FunctionsJsonContext.Default.WebhookAck,
                 statusCode: StatusCodes.Status202Accepted),
         };
+    }
+
+    /// <summary>
+    /// One header's value. Repeated <c>webhook-signature</c> headers are joined (each may carry signatures
+    /// under several keys); any other signing header sent twice counts as missing, so it fails the check
+    /// rather than being guessed at.
+    /// </summary>
+    private static string? Header(HttpRequest request, string name)
+    {
+        var values = request.Headers[name];
+        if (values.Count <= 1)
+        {
+            return values.FirstOrDefault();
+        }
+
+        return SingleHeaders.Contains(name) ? null : string.Join(' ', values.Where(v => !string.IsNullOrWhiteSpace(v)));
     }
 
     private static string Status(SourceJobStatus status) => status switch

@@ -128,6 +128,44 @@ public sealed class CalendarPollerTests(AzuriteCollectionFixture azurite)
     }
 
     [Fact]
+    public async Task Poll_OccurrencesBackInTheFeed_RevivesTheJobsTheyHad()
+    {
+        var (harness, server) = await StartAsync();
+        await using var _ = harness;
+        await using var __ = server;
+        var poller = harness.Services.Get<CalendarPoller>();
+        _feed = Feed();
+        await poller.PollAsync(CancellationToken.None);
+        var before = await Jobs(harness);
+        _feed = Feed(exdate: Utc(Tomorrow9), cancelReview: true);
+        await poller.PollAsync(CancellationToken.None);
+
+        _feed = Feed(); // the exception removed, the review un-cancelled
+        var report = await poller.PollAsync(CancellationToken.None);
+        var after = await Jobs(harness);
+
+        Assert.Equal(before.Select(j => (j.Id, JobState.Scheduled, j.DispatchAt)), after.Select(j => (j.Id, j.State, j.DispatchAt)));
+        Assert.Equal((2, 0), (report.Moved, report.Created));
+    }
+
+    [Fact]
+    public async Task Poll_JobCancelledThroughTheApi_IsNotRevivedByTheFeed()
+    {
+        var (harness, server) = await StartAsync();
+        await using var _ = harness;
+        await using var __ = server;
+        var poller = harness.Services.Get<CalendarPoller>();
+        _feed = Feed();
+        await poller.PollAsync(CancellationToken.None);
+        var first = (await Jobs(harness))[0];
+        await harness.Jobs.CancelAsync(first.Id, CancellationToken.None);
+
+        await poller.PollAsync(CancellationToken.None);
+
+        Assert.Equal(JobState.Cancelled, (await harness.Ledger.GetAsync(first.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
     public async Task Poll_FeedDown_LeavesEveryJobAsItWas()
     {
         var (harness, server) = await StartAsync();

@@ -35,6 +35,21 @@ public sealed class MeetingIdFinderTests
     public void Find_ExplicitMeetingId_Wins()
         => Assert.Equal(("given", "meetingId"), Finder().Find(Event(meetingId: "given", joinUrl: "https://v/aaaa-bbbb-cccc")));
 
+    [Theory]
+    [InlineData(" padded ")]
+    [InlineData("bell\u0007")]
+    [InlineData("")]
+    public void Find_ExplicitMeetingIdThatIsNotAnId_IsNoMeetingId(string given)
+        => Assert.Equal((null, null), Finder().Find(Event(meetingId: given.Length == 0 ? new string('x', 300) : given, joinUrl: "https://v/aaaa-bbbb-cccc")));
+
+    [Fact]
+    public void Find_DefaultFields_SkipBookingAnswers_WhichTheBookerWrites()
+    {
+        // A booker could type someone else's room id into a booking question and have an agent sent there.
+        Assert.Equal((null, null), Finder().Find(Event(answers: "my room is aaaa-bbbb-cccc")));
+        Assert.Equal("aaaa-bbbb-cccc", Finder(("MeetingIds:Fields", "joinUrl,answers")).Find(Event(answers: "my room is aaaa-bbbb-cccc")).MeetingId);
+    }
+
     [Fact]
     public void Find_PerSourceRule_OverridesTheDefault()
     {

@@ -28,25 +28,35 @@ public static class WebhookPayloads
         return Encoding.UTF8.GetBytes(text);
     }
 
-    public static byte[] CalendlyCreated(string invitee, DateTimeOffset start, DateTimeOffset createdAt, TimeSpan? length = null)
+    /// <summary>The scheduled event of a first booking; a rescheduled booking gets <see cref="RescheduledEvent"/>.</summary>
+    public const string FirstEvent = "GBGBDCAADAEDCRZ2";
+
+    public const string RescheduledEvent = "HCHCEDBBEBFEDSA3";
+
+    /// <summary>The URI Calendly names an invitee by (and the job is keyed by).</summary>
+    public static string CalendlyInvitee(string invitee, string @event = FirstEvent) => $"https://api.calendly.com/scheduled_events/{@event}/invitees/{invitee}";
+
+    public static byte[] CalendlyCreated(string invitee, DateTimeOffset start, DateTimeOffset createdAt, TimeSpan? length = null, string @event = FirstEvent)
         => Load("calendly-invitee-created", new Dictionary<string, string>
         {
-            ["INVITEE"] = invitee, ["START"] = Iso(start), ["END"] = Iso(start + (length ?? TimeSpan.FromMinutes(30))), ["CREATED"] = Iso(createdAt),
+            ["EVENT"] = @event, ["INVITEE"] = invitee, ["START"] = Iso(start), ["END"] = Iso(start + (length ?? TimeSpan.FromMinutes(30))), ["CREATED"] = Iso(createdAt),
         });
 
-    public static byte[] CalendlyCanceled(string invitee, DateTimeOffset start, DateTimeOffset createdAt, string? newInvitee = null)
+    /// <param name="newEvent">The scheduled event of <paramref name="newInvitee"/> (a reschedule).</param>
+    public static byte[] CalendlyCanceled(string invitee, DateTimeOffset start, DateTimeOffset createdAt, string? newInvitee = null, string @event = FirstEvent, string newEvent = RescheduledEvent)
         => Load("calendly-invitee-canceled", new Dictionary<string, string>
         {
-            ["INVITEE"] = invitee, ["START"] = Iso(start), ["END"] = Iso(start.AddMinutes(30)), ["CREATED"] = Iso(createdAt),
+            ["EVENT"] = @event, ["INVITEE"] = invitee, ["START"] = Iso(start), ["END"] = Iso(start.AddMinutes(30)), ["CREATED"] = Iso(createdAt),
             ["RESCHEDULED"] = newInvitee is null ? "false" : "true",
-            ["NEW_INVITEE"] = newInvitee is null ? "null" : $"\"https://api.calendly.com/scheduled_events/HCHCEDBBEBFEDSA3/invitees/{newInvitee}\"",
+            ["NEW_INVITEE"] = newInvitee is null ? "null" : $"\"{CalendlyInvitee(newInvitee, newEvent)}\"",
             ["REASON"] = newInvitee is null ? "Cannot make it" : "Rescheduled",
         });
 
-    public static byte[] CalendlyRescheduledCreated(string invitee, string oldInvitee, DateTimeOffset start, DateTimeOffset createdAt)
+    public static byte[] CalendlyRescheduledCreated(
+        string invitee, string oldInvitee, DateTimeOffset start, DateTimeOffset createdAt, string @event = RescheduledEvent, string oldEvent = FirstEvent)
         => Load("calendly-invitee-created-rescheduled", new Dictionary<string, string>
         {
-            ["INVITEE"] = invitee, ["OLD_INVITEE"] = oldInvitee, ["START"] = Iso(start), ["END"] = Iso(start.AddMinutes(30)), ["CREATED"] = Iso(createdAt),
+            ["EVENT"] = @event, ["OLD_EVENT"] = oldEvent, ["INVITEE"] = invitee, ["OLD_INVITEE"] = oldInvitee, ["START"] = Iso(start), ["END"] = Iso(start.AddMinutes(30)), ["CREATED"] = Iso(createdAt),
         });
 
     public static byte[] CalCom(string trigger, string uid, DateTimeOffset start, DateTimeOffset createdAt, string? rescheduleUid = null)
@@ -57,9 +67,15 @@ public static class WebhookPayloads
             ["STATUS"] = trigger == "BOOKING_CANCELLED" ? "CANCELLED" : "ACCEPTED",
         });
 
-    public static byte[] Standard(string type, string id, DateTimeOffset start)
-        => Load("standard-meeting", new Dictionary<string, string>
+    /// <param name="timestamp">The optional top-level <c>timestamp</c>: when the sender says the change happened.</param>
+    public static byte[] Standard(string type, string id, DateTimeOffset start, DateTimeOffset? timestamp = null)
+    {
+        var body = Load("standard-meeting", new Dictionary<string, string>
         {
             ["TYPE"] = type, ["ID"] = id, ["START"] = Iso(start), ["END"] = Iso(start.AddMinutes(45)),
         });
+        return timestamp is { } at
+            ? Encoding.UTF8.GetBytes("{\n  \"timestamp\": \"" + Iso(at) + "\"," + Encoding.UTF8.GetString(body).TrimStart()[1..])
+            : body;
+    }
 }

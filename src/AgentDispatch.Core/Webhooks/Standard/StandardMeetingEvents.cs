@@ -7,7 +7,9 @@ namespace AgentDispatch.Webhooks.Standard;
 /// The generic meeting event carried over Standard Webhooks (documented in the README):
 /// <c>{"type": "meeting.scheduled" | "meeting.rescheduled" | "meeting.cancelled", "meeting": {"id", "meetingId" or "joinUrl",
 /// "title", "startTime", "endTime", "timeZone", "organizer": {"name", "email"}, "attendees": [...], "location", "description"}}</c>.
-/// The job is keyed by <c>meeting.id</c>, so a reschedule or cancel finds it.
+/// The job is keyed by <c>meeting.id</c>, so a reschedule or cancel finds it. Changes are ordered by the
+/// optional top-level <c>timestamp</c> (when the change happened, RFC 3339; the Standard Webhooks payload
+/// convention), else by the <c>webhook-timestamp</c> header, which a sender may renew on each retry.
 /// </summary>
 public static class StandardMeetingEvents
 {
@@ -31,6 +33,16 @@ public static class StandardMeetingEvents
         if (kind is null)
         {
             return WebhookParse.Invalid("type", "must be meeting.scheduled, meeting.rescheduled or meeting.cancelled.");
+        }
+
+        DateTimeOffset? occurredAt = signedAt;
+        if (root.At("timestamp") is { } stamp)
+        {
+            occurredAt = root.Time("timestamp");
+            if (occurredAt is null || stamp.ValueKind != System.Text.Json.JsonValueKind.String)
+            {
+                return WebhookParse.Invalid("timestamp", "must be a time such as 2026-11-28T09:00:00Z (when the change happened).");
+            }
         }
 
         if (root.At("meeting") is not { } m || m.Text("id") is not { } id)
@@ -63,6 +75,6 @@ public static class StandardMeetingEvents
             return WebhookParse.Invalid("meeting.startTime", "is required for a scheduled meeting.");
         }
 
-        return WebhookParse.Of(meetingEvent, signedAt);
+        return WebhookParse.Of(meetingEvent, occurredAt);
     }
 }
