@@ -62,7 +62,10 @@ public static class AgentDispatchCoreServiceCollectionExtensions
                 AllowAutoRedirect = false,
                 UseCookies = false,
             })
-            .RedactLoggedHeaders(static _ => true)
+            // No HttpClient request logs at all: redacting headers masks them in the message, but the
+            // log event's structured state still carries the Authorization header. The client logs
+            // every attempt and outcome itself, without the token.
+            .RemoveAllLoggers()
             .AddResilienceHandler(VideoSdkResilience.PipelineName, static (pipeline, context) =>
                 VideoSdkResilience.Configure(
                     pipeline,

@@ -60,7 +60,7 @@ public sealed class DispatchJobService(
         var o = options.Value;
         var requestedAt = request.RequestedAt is { } sent && Ms(sent) < now ? Ms(sent) : now;
         var dispatchAt = Ms(request.DispatchAt ?? requestedAt);
-        var notAfter = Ms(request.NotAfter ?? dispatchAt + o.DefaultWindow);
+        var notAfter = Ms(request.NotAfter ?? Instants.Add(dispatchAt, o.DefaultWindow));
         var key = request.SourceKey
             ?? (request.IdempotencyKey is { } callerKey ? IdempotencyKeys.FromCaller(callerKey) : IdempotencyKeys.Derived(request.Dispatch.MeetingId, request.Dispatch.AgentId, request.DispatchAt));
 
@@ -70,7 +70,7 @@ public sealed class DispatchJobService(
             errors.Add(request.NotAfter is null ? "dispatchAt" : "notAfter", $"is too late: the dispatch window closed at {notAfter:o}.");
         }
 
-        if (dispatchAt > now + o.MaxScheduleAhead)
+        if (dispatchAt > Instants.Add(now, o.MaxScheduleAhead))
         {
             errors.Add("dispatchAt", $"is too far ahead: at most {o.MaxScheduleAhead.TotalDays:F0} days.");
         }
@@ -158,7 +158,7 @@ public sealed class DispatchJobService(
         dispatchAt = Ms(dispatchAt);
         notAfter = Instants.Ms(notAfter);
         var now = Now();
-        var until = notAfter ?? dispatchAt + options.Value.DefaultWindow;
+        var until = notAfter ?? Instants.Add(dispatchAt, options.Value.DefaultWindow);
         var errors = new RequestErrors();
         if (until <= dispatchAt)
         {
@@ -169,7 +169,7 @@ public sealed class DispatchJobService(
             errors.Add(notAfter is null ? "dispatchAt" : "notAfter", $"is too late: the dispatch window closed at {until:o}.");
         }
 
-        if (dispatchAt > now + options.Value.MaxScheduleAhead)
+        if (dispatchAt > Instants.Add(now, options.Value.MaxScheduleAhead))
         {
             errors.Add("dispatchAt", $"is too far ahead: at most {options.Value.MaxScheduleAhead.TotalDays:F0} days.");
         }

@@ -74,10 +74,23 @@ public static partial class DispatchJobRequestParser
             else if (envelope.TryGetProperty("data_base64", out var base64) && base64.ValueKind == JsonValueKind.String)
             {
                 var bytes = TryDecodeBase64(base64.GetString()!);
-                decoded = bytes is null ? null : JsonFields.ParseObject(bytes, errors);
+                var inner = new RequestErrors();
+                decoded = bytes is null ? null : JsonFields.ParseObject(bytes, inner, "data_base64", "data.");
                 if (decoded is null)
                 {
-                    errors.Add("data_base64", "must be base64 of a JSON object.");
+                    foreach (var (field, messages) in inner.ToDictionary())
+                    {
+                        foreach (var message in messages)
+                        {
+                            errors.Add(field, message);
+                        }
+                    }
+
+                    if (!inner.Any)
+                    {
+                        errors.Add("data_base64", "must be base64 of a JSON object.");
+                    }
+
                     return ParseResult.Invalid<DispatchJobRequest>(errors);
                 }
 

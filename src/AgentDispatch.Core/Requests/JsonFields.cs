@@ -19,11 +19,19 @@ public static class JsonFields
     /// Parses <paramref name="body"/> as one JSON object. Rejects what System.Text.Json would let
     /// through but a second parser might read differently: duplicate names, trailing content.
     /// </summary>
-    public static JsonDocument? ParseObject(ReadOnlyMemory<byte> body, RequestErrors errors)
+    /// <param name="field">What the bytes are called in errors about them as a whole (<c>body</c>, <c>data_base64</c>).</param>
+    /// <param name="prefix">Put before the path of a property named in an error (<c>data.</c> for an embedded object).</param>
+    public static JsonDocument? ParseObject(ReadOnlyMemory<byte> body, RequestErrors errors, string field = "body", string prefix = "")
     {
         if (body.IsEmpty)
         {
-            errors.Add("body", "is empty; a JSON object is required.");
+            errors.Add(field, "is empty; a JSON object is required.");
+            return null;
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            errors.Add(field, "is not valid UTF-8; JSON must be UTF-8.");
             return null;
         }
 
@@ -34,18 +42,88 @@ public static class JsonFields
         }
         catch (JsonException ex)
         {
-            errors.Add("body", $"is not valid JSON: {Describe(ex)}");
+            errors.Add(field, $"is not valid JSON: {Describe(ex)}");
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-name check unescapes every name: one escaping an unpaired surrogate cannot be.
+            errors.Add(field, NotUnicode);
             return null;
         }
 
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            errors.Add("body", $"must be a JSON object, not {Kind(document.RootElement.ValueKind)}.");
+            errors.Add(field, $"must be a JSON object, not {Kind(document.RootElement.ValueKind)}.");
+            document.Dispose();
+            return null;
+        }
+
+        if (FirstUnreadableText(document.RootElement, prefix) is { } path)
+        {
+            errors.Add(path.Length == 0 || path == prefix ? field : path, NotUnicode);
             document.Dispose();
             return null;
         }
 
         return document;
+    }
+
+    private const string NotUnicode = "is not valid Unicode text: it escapes an unpaired surrogate (such as \\ud800).";
+
+    /// <summary>
+    /// Where the document has a name or string that cannot be read as text (an escaped unpaired
+    /// surrogate), or null. Checked once here, so that no reader further in meets it as an exception.
+    /// </summary>
+    private static string? FirstUnreadableText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return path;
+                    }
+
+                    if (FirstUnreadableText(property.Value, (path.Length == 0 || path.EndsWith('.') ? path : path + ".") + (name.Length > 64 ? name[..64] + "..." : name)) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FirstUnreadableText(item, $"{path}[{index++}]") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                    return null;
+                }
+                catch (InvalidOperationException)
+                {
+                    return path;
+                }
+
+            default:
+                return null;
+        }
     }
 
     /// <summary>A required or optional id: a non-blank string of printable text, at most <see cref="MaxIdLength"/> characters.</summary>
@@ -70,7 +148,7 @@ public static class JsonFields
         catch (InvalidOperationException)
         {
             // An escaped lone surrogate ("\ud800") is valid JSON but not text.
-            errors.Add(field, "must not contain control characters or unpaired surrogates.");
+            errors.Add(field, "must not contain control characters, invisible format characters (such as zero-width spaces or direction overrides) or unpaired surrogates.");
             return null;
         }
 
@@ -96,7 +174,7 @@ public static class JsonFields
 
         if (!IsPrintable(text))
         {
-            errors.Add(field, "must not contain control characters or unpaired surrogates.");
+            errors.Add(field, "must not contain control characters, invisible format characters (such as zero-width spaces or direction overrides) or unpaired surrogates.");
             return null;
         }
 
@@ -159,7 +237,9 @@ public static class JsonFields
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (char.IsControl(c))
+            // Format characters (right-to-left overrides, zero-width spaces, byte-order marks) are
+            // invisible: two ids differing only by one would print the same.
+            if (char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format)
             {
                 return false;
             }

@@ -55,8 +55,21 @@ public sealed record JobView(
 
     public static string Wire(JobState state) => state.ToString().ToLowerInvariant();
 
+    /// <summary>Exactly one state's name, any letter case: not a number, not a list, no spaces.</summary>
     public static bool TryParseState(string text, out JobState state)
-        => Enum.TryParse(text, ignoreCase: true, out state) && Enum.IsDefined(state) && !int.TryParse(text, out _);
+    {
+        foreach (var candidate in Enum.GetValues<JobState>())
+        {
+            if (string.Equals(candidate.ToString(), text, StringComparison.OrdinalIgnoreCase))
+            {
+                state = candidate;
+                return true;
+            }
+        }
+
+        state = default;
+        return false;
+    }
 }
 
 /// <summary>A page of jobs: <c>{"items": [...], "next": "&lt;cursor&gt;" | null}</c>.</summary>

@@ -9,9 +9,11 @@ public sealed class DispatchRequestParserTests
 {
     private static ParseResult<AgentDispatch.Dispatch.DispatchRequest> Parse(string json) => DispatchRequestParser.Parse(Encoding.UTF8.GetBytes(json));
 
-    private static IDictionary<string, string[]> ErrorsOf(string json)
+    private static IDictionary<string, string[]> ErrorsOf(string json) => ErrorsOf(Encoding.UTF8.GetBytes(json));
+
+    private static IDictionary<string, string[]> ErrorsOf(byte[] body)
     {
-        var result = Parse(json);
+        var result = DispatchRequestParser.Parse(body);
         Assert.Null(result.Value);
         return result.Errors!.ToDictionary();
     }
@@ -112,11 +114,25 @@ public sealed class DispatchRequestParserTests
     }
 
     [Theory]
-    [InlineData("\"abc\\ndef\"")]
-    [InlineData("\"abc\\u0000\"")]
-    [InlineData("\"\\ud800x\"")]
-    public void Parse_ControlCharactersOrBrokenUnicode_AreRejected(string meetingIdJson)
-        => Assert.Contains("control characters", ErrorsOf($$"""{"meetingId":{{meetingIdJson}},"agentId":"a"}""")["meetingId"][0], StringComparison.Ordinal);
+    [InlineData("\"abc\\ndef\"", "control characters")]
+    [InlineData("\"abc\\u0000\"", "control characters")]
+    [InlineData("\"\\ud800x\"", "unpaired surrogate")]
+    [InlineData("\"x\\udc00\"", "unpaired surrogate")]
+    [InlineData("\"\\u202Eevil\"", "format characters")]
+    [InlineData("\"\\u200Bm\\u200B\"", "format characters")]
+    [InlineData("\"\\uFEFFm\"", "format characters")]
+    public void Parse_ControlCharactersOrBrokenUnicode_AreRejected(string meetingIdJson, string message)
+        => Assert.Contains(message, Assert.Single(ErrorsOf($$"""{"meetingId":{{meetingIdJson}},"agentId":"a"}""")["meetingId"]), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("""{"meetingId":"m","agentId":"a","\ud800":1}""", "body")]
+    [InlineData("""{"meetingId":"m","agentId":"a","metadata":{"k":["\udfff"]}}""", "metadata.k[0]")]
+    public void Parse_NameOrNestedTextThatIsNotUnicode_IsA400NamingWhere(string body, string field)
+        => Assert.Contains("unpaired surrogate", Assert.Single(ErrorsOf(body)[field]), StringComparison.Ordinal);
+
+    [Fact]
+    public void Parse_InvalidUtf8_IsA400()
+        => Assert.Contains("not valid UTF-8", Assert.Single(ErrorsOf([.. "{\"meetingId\":\"m"u8, 0xC0, 0xAF, .. "\",\"agentId\":\"a\"}"u8])["body"]), StringComparison.Ordinal);
 
     [Fact]
     public void Parse_SurroundingWhiteSpace_IsRejected()
