@@ -217,9 +217,11 @@ public sealed class DispatchJobRunner(
             {
                 return await ledger.TryReplaceAsync(next, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Azure.RequestFailedException ex) when ((ex.Status is 0 or 408 or 429 or >= 500) && time.GetUtcNow() + delay < leaseUntil)
+            catch (Exception ex) when (Storage.StorageFailures.IsTransient(ex, out var status) && time.GetUtcNow() + delay < leaseUntil)
             {
-                Log.RecordRetry(logger, next.Id, ex.Status);
+                // An answer in hand (an agent assigned) must not be lost to a storage outage: keep
+                // trying to record it while the claim lasts.
+                Log.RecordRetry(logger, next.Id, status);
                 await Task.Delay(delay, time).ConfigureAwait(false);
             }
         }

@@ -1,5 +1,6 @@
 using AgentDispatch.Functions.Http;
 using AgentDispatch.Jobs;
+using AgentDispatch.Storage;
 using AgentDispatch.Webhooks;
 using Azure;
 using Microsoft.AspNetCore.Http;
@@ -61,7 +62,7 @@ public sealed class WebhookFunctions(WebhookReceiver receiver)
         {
             receipt = await receiver.ReceiveAsync(provider, read.Body, name => Header(request, name), deadline.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RequestFailedException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is RequestFailedException || StorageFailures.IsTransient(ex, out _) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             // Storage failed or was too slow: nothing is lost, the sender retries and the retry lands on the same job.
             return new WithHeaderResult(
