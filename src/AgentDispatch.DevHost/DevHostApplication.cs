@@ -87,9 +87,10 @@ public static partial class DevHostApplication
         var functionsAssembly = typeof(AgentDispatchApp).Assembly;
         var queueFunctions = QueueFunction.Discover(functionsAssembly, builder.Configuration);
         var timerFunctions = TimerFunction.Discover(functionsAssembly, builder.Configuration);
+        var queueVisibility = ReadQueueVisibility(builder.Configuration);
         foreach (var function in queueFunctions)
         {
-            builder.Services.AddSingleton<IHostedService>(services => new QueueFunctionRunner(function, hostJson.Queues, services));
+            builder.Services.AddSingleton<IHostedService>(services => new QueueFunctionRunner(function, hostJson.Queues, services, queueVisibility));
         }
 
         foreach (var function in timerFunctions)
@@ -132,6 +133,31 @@ public static partial class DevHostApplication
         });
 
         return app;
+    }
+
+    /// <summary>
+    /// <c>DevHost:QueueVisibility</c>: how long a message in flight stays hidden (default 10 minutes, as
+    /// under the Functions host). Crash tests shorten it, so a message held by a dev host that was
+    /// killed comes back within seconds instead of ten minutes.
+    /// </summary>
+    private static TimeSpan? ReadQueueVisibility(IConfiguration configuration)
+    {
+        const string Setting = "DevHost:QueueVisibility";
+        var text = configuration[Setting];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var visibility)
+            || visibility < QueueFunctionRunner.MinProcessingVisibility
+            || visibility > QueueTriggerOptions.MaxVisibilityTimeout)
+        {
+            throw new InvalidOperationException(
+                $"{Setting} is '{text}'; it must be a time span between {QueueFunctionRunner.MinProcessingVisibility:c} and {QueueTriggerOptions.MaxVisibilityTimeout:c}, such as 00:00:10.");
+        }
+
+        return visibility;
     }
 
     private static readonly Dictionary<string, string?> BuiltInDefaults = new()

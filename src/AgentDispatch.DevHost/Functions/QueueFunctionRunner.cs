@@ -12,8 +12,15 @@ namespace AgentDispatch.DevHost.Functions;
 /// </summary>
 public sealed partial class QueueFunctionRunner : IHostedService, IAsyncDisposable
 {
-    /// <summary>How long a received message stays hidden while its function runs; renewed at half time.</summary>
-    public static readonly TimeSpan ProcessingVisibility = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long a received message stays hidden while its function runs, renewed at half time: the
+    /// Functions host's fixed 10 minutes. It is also how long a message whose process died mid-run
+    /// stays hidden before another instance gets it.
+    /// </summary>
+    public static readonly TimeSpan DefaultProcessingVisibility = TimeSpan.FromMinutes(10);
+
+    /// <summary>Queue visibility has whole-second precision, and renewal at half time needs at least that.</summary>
+    public static readonly TimeSpan MinProcessingVisibility = TimeSpan.FromSeconds(2);
 
     private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(100);
 
@@ -36,13 +43,25 @@ public sealed partial class QueueFunctionRunner : IHostedService, IAsyncDisposab
     private int _poisonQueueCreated;
 
     /// <param name="services">The app's services: each invocation gets a scope of them; the <see cref="TimeProvider"/> and logging come from here.</param>
-    public QueueFunctionRunner(QueueFunction function, QueueTriggerOptions options, IServiceProvider services)
+    /// <param name="processingVisibility">
+    /// <see cref="DefaultProcessingVisibility"/> unless given (setting <c>DevHost:QueueVisibility</c>): a crash
+    /// test shortens it so a message held by a killed dev host comes back within seconds.
+    /// </param>
+    public QueueFunctionRunner(QueueFunction function, QueueTriggerOptions options, IServiceProvider services, TimeSpan? processingVisibility = null)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(services);
+        var visibility = processingVisibility ?? DefaultProcessingVisibility;
+        if (visibility < MinProcessingVisibility || visibility > QueueTriggerOptions.MaxVisibilityTimeout)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(processingVisibility), visibility, $"The processing visibility must be between {MinProcessingVisibility:c} and {QueueTriggerOptions.MaxVisibilityTimeout:c}.");
+        }
+
         _function = function;
         _options = options.Validate();
+        ProcessingVisibility = visibility;
         _services = services;
         _invoker = function.CreateInvoker();
         // Bodies are decoded here per host.json messageEncoding, and poison copies keep the stored text.
@@ -61,6 +80,9 @@ public sealed partial class QueueFunctionRunner : IHostedService, IAsyncDisposab
     }
 
     public QueueFunction Function => _function;
+
+    /// <summary>How long a received message stays hidden while its function runs; renewed at half time.</summary>
+    public TimeSpan ProcessingVisibility { get; }
 
     public static string PoisonQueueName(string queueName) => queueName + "-poison";
 
@@ -306,9 +328,9 @@ public sealed partial class QueueFunctionRunner : IHostedService, IAsyncDisposab
             {
                 while (true)
                 {
-                    await Task.Delay(ProcessingVisibility / 2, _runner._time, _done.Token).ConfigureAwait(false);
+                    await Task.Delay(_runner.ProcessingVisibility / 2, _runner._time, _done.Token).ConfigureAwait(false);
                     var receipt = await _runner._queue.UpdateMessageAsync(
-                        _message.MessageId, PopReceipt, (BinaryData?)null, ProcessingVisibility, _done.Token).ConfigureAwait(false);
+                        _message.MessageId, PopReceipt, (BinaryData?)null, _runner.ProcessingVisibility, _done.Token).ConfigureAwait(false);
                     Volatile.Write(ref _popReceipt, receipt.Value.PopReceipt);
                 }
             }

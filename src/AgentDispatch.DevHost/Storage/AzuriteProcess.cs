@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -17,8 +18,10 @@ namespace AgentDispatch.DevHost.Storage;
 
 /// <summary>
 /// The repository's pinned Azurite (npm <c>azurite</c> in the root <c>package.json</c>) as a child
-/// process: blob, queue and table on 127.0.0.1, in memory, telemetry off. Disposing it kills the
-/// process tree and deletes its scratch folder.
+/// process: blob, queue and table on 127.0.0.1, telemetry off; in memory, or on disk in a folder of
+/// the caller's (<see cref="StartPersistentAsync"/>) so that it can be stopped and started again
+/// with its data. Disposing it kills the process tree and deletes its scratch folder (never a
+/// caller's folder).
 /// </summary>
 sealed partial class AzuriteProcess : IAsyncDisposable
 {
@@ -34,14 +37,17 @@ sealed partial class AzuriteProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly OutputTail _output;
     private readonly ILogger _logger;
+    private readonly string _root;
     private int _disposed;
 
-    private AzuriteProcess(Process process, OutputTail output, string location, int blobPort, int queuePort, int tablePort, ILogger logger)
+    private AzuriteProcess(Process process, OutputTail output, string root, string location, bool persistent, int blobPort, int queuePort, int tablePort, ILogger logger)
     {
         _process = process;
         _output = output;
         _logger = logger;
+        _root = root;
         Location = location;
+        IsPersistent = persistent;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -56,8 +62,14 @@ sealed partial class AzuriteProcess : IAsyncDisposable
 
     public int ProcessId { get; }
 
-    /// <summary>Azurite's scratch folder (its working directory); deleted on dispose.</summary>
+    /// <summary>
+    /// Azurite's working directory: in memory, a scratch folder deleted on dispose; persistent, the
+    /// caller's folder holding the data, kept.
+    /// </summary>
     public string Location { get; }
+
+    /// <summary>Whether the data is on disk in <see cref="Location"/> (and survives a stop) rather than in memory.</summary>
+    public bool IsPersistent { get; }
 
     public Uri BlobEndpoint => Endpoint(BlobPort);
 
@@ -80,8 +92,49 @@ sealed partial class AzuriteProcess : IAsyncDisposable
     /// <exception cref="InvalidOperationException">No package.json, no node or npm, or npm ci failed.</exception>
     /// <exception cref="IOException">Azurite exited before it answered, typically because a port is taken.</exception>
     /// <exception cref="TimeoutException">Azurite did not answer within 30 s; it has been killed.</exception>
-    public static async Task<AzuriteProcess> StartAsync(
+    public static Task<AzuriteProcess> StartAsync(
         string repositoryRoot, int blobPort, int queuePort, int tablePort, ILogger? logger = null, CancellationToken ct = default)
+        => StartCoreAsync(repositoryRoot, location: null, blobPort, queuePort, tablePort, logger, ct);
+
+    /// <summary>
+    /// As <see cref="StartAsync"/>, but Azurite keeps its data on disk in <paramref name="location"/>
+    /// (created if missing, never deleted here): after <see cref="StopAsync"/>, <see cref="StartAgainAsync"/>
+    /// (or this method with the same folder and ports) serves the same queues, messages and tables.
+    /// Azurite writes its databases to disk every few seconds and when it stops cleanly, so data
+    /// survives <see cref="StopAsync"/>, not a kill.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No package.json, no node or npm, or npm ci failed.</exception>
+    /// <exception cref="IOException">Azurite exited before it answered, typically because a port is taken.</exception>
+    /// <exception cref="TimeoutException">Azurite did not answer within 30 s; it has been killed.</exception>
+    public static Task<AzuriteProcess> StartPersistentAsync(
+        string repositoryRoot, string location, int blobPort, int queuePort, int tablePort, ILogger? logger = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(location);
+        return StartCoreAsync(repositoryRoot, Path.GetFullPath(location), blobPort, queuePort, tablePort, logger, ct);
+    }
+
+    /// <summary>
+    /// Starts a persistent Azurite again after <see cref="StopAsync"/>: the same folder, the same ports,
+    /// so clients holding the old connection string carry on. This instance stays stopped.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This Azurite is in memory, or still running.</exception>
+    public Task<AzuriteProcess> StartAgainAsync(CancellationToken ct = default)
+    {
+        if (!IsPersistent)
+        {
+            throw new InvalidOperationException("Only a persistent Azurite (StartPersistentAsync) can be started again with its data.");
+        }
+
+        if (!_process.HasExited)
+        {
+            throw new InvalidOperationException($"Azurite (pid {ProcessId}) is still running: stop it first.");
+        }
+
+        return StartPersistentAsync(_root, Location, BlobPort, QueuePort, TablePort, _logger, ct);
+    }
+
+    private static async Task<AzuriteProcess> StartCoreAsync(
+        string repositoryRoot, string? location, int blobPort, int queuePort, int tablePort, ILogger? logger, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(repositoryRoot);
         logger ??= NullLogger.Instance;
@@ -98,15 +151,17 @@ sealed partial class AzuriteProcess : IAsyncDisposable
             await InstallAsync(root, script, logger, ct).ConfigureAwait(false);
         }
 
-        var location = Directory.CreateTempSubdirectory("azurite-").FullName;
+        var persistent = location is not null;
+        location ??= Directory.CreateTempSubdirectory("azurite-").FullName;
+        Directory.CreateDirectory(location);
         var start = new ProcessStartInfo("node")
         {
             UseShellExecute = false,
             CreateNoWindow = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            // Azurite's workspace is its current directory: a fresh folder, so nothing lands in the
-            // repository. (Azurite 3.37 refuses --location together with --inMemoryPersistence.)
+            // Azurite's workspace is its current directory: a fresh folder (or the caller's), so nothing
+            // lands in the repository.
             WorkingDirectory = location,
         };
         foreach (var argument in new[]
@@ -116,10 +171,21 @@ sealed partial class AzuriteProcess : IAsyncDisposable
                      "--queueHost", "127.0.0.1", "--queuePort", Invariant(queuePort),
                      "--tableHost", "127.0.0.1", "--tablePort", Invariant(tablePort),
                      // Telemetry off always: Azurite sends it off the machine otherwise.
-                     "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+                     "--skipApiVersionCheck", "--disableTelemetry", "--silent",
                  })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        // Azurite 3.37 refuses --location together with --inMemoryPersistence: one or the other.
+        if (persistent)
+        {
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(location);
+        }
+        else
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
         }
 
         var output = new OutputTail(OutputTailLines);
@@ -133,14 +199,18 @@ sealed partial class AzuriteProcess : IAsyncDisposable
         catch (Win32Exception ex)
         {
             process.Dispose();
-            DeleteDirectory(location);
+            if (!persistent)
+            {
+                DeleteDirectory(location);
+            }
+
             throw new InvalidOperationException(
                 "Azurite needs Node.js, and 'node' was not found on PATH. Install Node.js (20 or later), then try again.", ex);
         }
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var azurite = new AzuriteProcess(process, output, location, blobPort, queuePort, tablePort, logger);
+        var azurite = new AzuriteProcess(process, output, root, location, persistent, blobPort, queuePort, tablePort, logger);
         try
         {
             var started = Stopwatch.GetTimestamp();
@@ -177,7 +247,42 @@ sealed partial class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills Azurite with any children, waits for it to exit and deletes its scratch folder.</summary>
+    /// <summary>
+    /// Stops Azurite as Ctrl+C does (SIGTERM: it closes its services and writes its databases to disk),
+    /// waits for it to exit, and kills it if it has not within <paramref name="grace"/> (10 s by default).
+    /// Where signals do not exist (Windows) it is killed at once. The ports are free when this returns;
+    /// a persistent Azurite can then be started again with <see cref="StartAgainAsync"/>.
+    /// </summary>
+    public async Task StopAsync(TimeSpan? grace = null, CancellationToken ct = default)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        if (!OperatingSystem.IsWindows() && NativeMethods.Kill(ProcessId, NativeMethods.SigTerm) == 0)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(grace ?? TimeSpan.FromSeconds(10));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                Log.StopTimedOut(_logger, ProcessId);
+            }
+        }
+
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Kills Azurite with any children, waits for it to exit and deletes its scratch folder; a
+    /// persistent Azurite's folder is the caller's and stays.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -202,7 +307,10 @@ sealed partial class AzuriteProcess : IAsyncDisposable
         finally
         {
             _process.Dispose();
-            DeleteDirectory(Location);
+            if (!IsPersistent)
+            {
+                DeleteDirectory(Location);
+            }
         }
     }
 
@@ -414,5 +522,21 @@ sealed partial class AzuriteProcess : IAsyncDisposable
 
         [LoggerMessage(3, LogLevel.Warning, "Azurite (pid {ProcessId}) could not be stopped cleanly.")]
         public static partial void KillFailed(ILogger logger, Exception exception, int processId);
+
+        [LoggerMessage(4, LogLevel.Warning, "Azurite (pid {ProcessId}) did not exit after SIGTERM; killed it.")]
+        public static partial void StopTimedOut(ILogger logger, int processId);
+    }
+
+    /// <summary>
+    /// .NET can kill a process but not signal it: SIGTERM is what lets Azurite shut down cleanly and
+    /// write its data to disk.
+    /// </summary>
+    private static class NativeMethods
+    {
+        public const int SigTerm = 15;
+
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Kill(int pid, int signal);
     }
 }
