@@ -102,7 +102,7 @@ public sealed class WebhookSecrets(IServiceProvider services, IOptions<WebhookOp
                 }
             }
 
-            return new WebhookSecret(null, $"{provider} webhooks cannot be verified: {ex.Message} (setting {prefix}:SecretName).", ex.IsTransient);
+            return new WebhookSecret(null, $"{provider} webhooks cannot be verified (setting {prefix}:SecretName): {ex.Message}", ex.IsTransient);
         }
         finally
         {
