@@ -24,7 +24,10 @@ public sealed class BenchmarkRig : IAsyncDisposable
     }
 
     /// <summary>A dev host exactly as <c>dotnet run</c> builds it, with these settings on top.</summary>
-    public async Task<WebApplication> StartDevHostAsync(Uri videoSdk, params string[] settings)
+    public Task<WebApplication> StartDevHostAsync(Uri videoSdk, params string[] settings) => StartDevHostAsync(videoSdk, null, settings);
+
+    /// <param name="map">Maps extra endpoints on the built app before it starts: a baseline served by the same host.</param>
+    public async Task<WebApplication> StartDevHostAsync(Uri videoSdk, Action<WebApplication>? map, params string[] settings)
     {
         var app = await DevHostApplication.BuildAsync(
         [
@@ -39,6 +42,7 @@ public sealed class BenchmarkRig : IAsyncDisposable
             $"--Jobs:LedgerTable={AzuriteFixture.UniqueName("ledger")}",
             .. settings,
         ]);
+        map?.Invoke(app);
         await app.StartAsync();
         return app;
     }

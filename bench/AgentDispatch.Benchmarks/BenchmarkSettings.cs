@@ -15,7 +15,7 @@ public sealed record BenchmarkSettings(
     IReadOnlySet<string> Only,
     string? Output)
 {
-    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule"];
+    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule", "webhooks"];
 
     public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
 

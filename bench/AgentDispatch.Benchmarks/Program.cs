@@ -33,6 +33,12 @@ if (settings.Runs("schedule"))
     await SchedulingBenchmark.RunAsync(rig, settings, report);
 }
 
+if (settings.Runs("webhooks"))
+{
+    await using var rig = await BenchmarkRig.StartAsync();
+    await WebhookIngestBenchmark.RunAsync(rig, settings, report);
+}
+
 var markdown = report.ToMarkdown(settings);
 Console.WriteLine();
 Console.WriteLine(markdown);
