@@ -18,6 +18,7 @@ public sealed class BenchmarkRig : IAsyncDisposable
 
     public static async Task<BenchmarkRig> StartAsync()
     {
+        // AzuriteProcess starts it on 127.0.0.1 with --disableTelemetry, always (asserted in AzuriteProcessTests).
         var azurite = new AzuriteFixture();
         await azurite.InitializeAsync();
         return new BenchmarkRig(azurite);

@@ -55,6 +55,7 @@ public static class WebhookIngestBenchmark
     {
         Console.WriteLine($"Webhook ingest: signed deliveries to /api/webhooks/standard vs a store-only endpoint on the same host, {settings.Concurrency} senders ...");
         await using var emulator = await EmulatorProcess.StartAsync(TimeSpan.Zero);
+        // AzuriteProcess starts it on 127.0.0.1 with --disableTelemetry, always (asserted in AzuriteProcessTests).
         using var azurite = FindAzurite(rig.Azurite.TablePort);
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseCookies = false };
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };

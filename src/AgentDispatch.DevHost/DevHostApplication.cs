@@ -220,6 +220,7 @@ public static partial class DevHostApplication
                         + $"127.0.0.1:{DevelopmentStorage.QueuePort} (queues) and {DevelopmentStorage.TablePort} (tables).");
                     break;
                 case DevelopmentStorageAction.StartAzurite:
+                    // AzuriteProcess starts it on 127.0.0.1 with --disableTelemetry, always (asserted in AzuriteProcessTests).
                     _azurite = await AzuriteProcess.StartAsync(
                         packageRoot, DevelopmentStorage.BlobPort, DevelopmentStorage.QueuePort, DevelopmentStorage.TablePort, _logger, cancellationToken).ConfigureAwait(false);
                     Log.Startup(_logger,

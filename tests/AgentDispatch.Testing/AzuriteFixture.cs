@@ -42,6 +42,7 @@ public sealed class AzuriteFixture : IAsyncDisposable
         {
             try
             {
+                // AzuriteProcess starts it on 127.0.0.1 with --disableTelemetry, always (asserted in AzuriteProcessTests).
                 _azurite = await AzuriteProcess.StartAsync(
                     RepositoryFiles.Root, LoopbackPorts.GetFreeTcpPort(), LoopbackPorts.GetFreeTcpPort(), LoopbackPorts.GetFreeTcpPort());
                 return;

@@ -6,13 +6,18 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentDispatch.DevHost.Storage;
 
 // This file is compiled into the dev host and, linked, into tests/AgentDispatch.Testing, so it
-// uses only the BCL and Microsoft.Extensions.Logging.Abstractions. The declaration has no access
+// uses only the BCL, Microsoft.Extensions.Logging.Abstractions and the Storage SDK the app uses. The declaration has no access
 // modifier on purpose: the dev host makes it public in AzuriteProcess.Public.cs, the Testing
 // library keeps its copy internal, so a project that references both sees one AzuriteProcess.
 
@@ -322,10 +327,13 @@ sealed partial class AzuriteProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync(CancellationToken ct)
     {
-        // A throwaway client for a readiness probe of a local child process: no proxy (a configured
-        // HTTP_PROXY must not see loopback traffic), short timeouts, disposed when ready.
+        // The services are ready when the Storage SDK's own clients get an answer from them (a signed
+        // request, as the app makes). One try per probe, short timeouts, and no proxy: a configured
+        // HTTP_PROXY must not see loopback traffic.
         using var handler = new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(1) };
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
+        using var transport = new HttpClientTransport(handler);
+        var queues = new QueueServiceClient(ConnectionString, Probe(new QueueClientOptions(), transport));
+        var tables = new TableServiceClient(ConnectionString, Probe(new TableClientOptions(), transport));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(ReadyTimeout);
         var queueUp = false;
@@ -341,10 +349,9 @@ sealed partial class AzuriteProcess : IAsyncDisposable
                         $"Azurite exited with code {_process.ExitCode} before it was ready (ports {BlobPort}, {QueuePort}, {TablePort} may be taken). Its last output:{Environment.NewLine}{_output}");
                 }
 
-                // The queue service refuses an unsigned account listing with 403 once it serves requests.
-                queueUp = queueUp || await AnswersAsync(http, new Uri(QueueEndpoint + "?comp=list"), HttpStatusCode.Forbidden, deadline.Token).ConfigureAwait(false);
-                tableUp = tableUp || await AnswersAsync(http, new Uri(TableEndpoint + "/Tables"), null, deadline.Token).ConfigureAwait(false);
-                blobUp = blobUp || await AnswersAsync(http, new Uri(BlobEndpoint + "?comp=list"), null, deadline.Token).ConfigureAwait(false);
+                queueUp = queueUp || await AnswersAsync(() => queues.GetPropertiesAsync(deadline.Token), deadline.Token).ConfigureAwait(false);
+                tableUp = tableUp || await AnswersAsync(() => tables.GetPropertiesAsync(deadline.Token), deadline.Token).ConfigureAwait(false);
+                blobUp = blobUp || IsListening(BlobPort); // the app uses no blobs: listening is enough
                 if (queueUp && tableUp && blobUp)
                 {
                     return;
@@ -362,21 +369,31 @@ sealed partial class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<bool> AnswersAsync(HttpClient http, Uri uri, HttpStatusCode? expected, CancellationToken ct)
+    private static T Probe<T>(T options, HttpPipelineTransport transport)
+        where T : ClientOptions
+    {
+        options.Transport = transport;
+        options.Retry.MaxRetries = 0;
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(2);
+        options.Diagnostics.IsLoggingEnabled = false;
+        options.Diagnostics.IsDistributedTracingEnabled = false;
+        return options;
+    }
+
+    private static async Task<bool> AnswersAsync(Func<Task> probe, CancellationToken ct)
     {
         try
         {
-            using var response = await http.GetAsync(uri, ct).ConfigureAwait(false);
-            return expected is null || response.StatusCode == expected;
+            await probe().ConfigureAwait(false);
+            return true;
         }
-        catch (HttpRequestException)
+        catch (RequestFailedException)
         {
-            return false;
+            return false; // not serving yet (no answer is status 0)
         }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            // HttpClient.Timeout: the service is not answering yet.
-            return false;
+            return false; // the network timeout: not answering yet
         }
     }
 

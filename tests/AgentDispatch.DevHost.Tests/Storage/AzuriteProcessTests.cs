@@ -22,6 +22,14 @@ public sealed class AzuriteProcessTests
             location = azurite.Location;
             processId = azurite.ProcessId;
             Assert.All(ports, port => Assert.True(AzuriteProcess.IsListening(port), $"port {port}"));
+            if (OperatingSystem.IsLinux())
+            {
+                // Azurite sends telemetry off the machine unless told not to: every start must say so.
+                var arguments = File.ReadAllText($"/proc/{processId}/cmdline").Split('\0');
+                Assert.Contains("--disableTelemetry", arguments);
+                Assert.Equal("127.0.0.1", arguments[Array.IndexOf(arguments, "--queueHost") + 1]);
+            }
+
             using var http = new HttpClient(new HttpClientHandler { UseProxy = false });
             using var listing = await http.GetAsync(new Uri(azurite.QueueEndpoint + "?comp=list"));
             Assert.Equal(HttpStatusCode.Forbidden, listing.StatusCode);

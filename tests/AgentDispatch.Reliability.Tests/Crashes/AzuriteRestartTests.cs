@@ -124,6 +124,7 @@ public sealed class AzuriteRestartTests(ITestOutputHelper output)
         {
             try
             {
+                // AzuriteProcess starts it on 127.0.0.1 with --disableTelemetry, always (asserted in AzuriteProcessTests).
                 return await AzuriteProcess.StartPersistentAsync(
                     RepositoryFiles.Root, location, PortOutsideEphemeralRange(), PortOutsideEphemeralRange(), PortOutsideEphemeralRange());
             }
