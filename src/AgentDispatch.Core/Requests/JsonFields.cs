@@ -59,7 +59,9 @@ public static class JsonFields
             return null;
         }
 
-        if (FirstUnreadableText(document.RootElement, prefix) is { } path)
+        // Valid UTF-8 can only hide an unpaired surrogate behind a \u escape: most bodies have none,
+        // and then nothing is read twice.
+        if (body.Span.IndexOf("\\u"u8) >= 0 && FirstUnreadableText(document.RootElement, prefix) is { } path)
         {
             errors.Add(path.Length == 0 || path == prefix ? field : path, NotUnicode);
             document.Dispose();
