@@ -42,7 +42,7 @@ public sealed class EmulatorState
     public int DispatchCount => _history.Count;
 
     /// <summary>A snapshot of the records with one outcome, in arrival order.</summary>
-    public IReadOnlyList<DispatchRecord> GetDispatches(DispatchOutcome outcome) => _history.Snapshot(outcome);
+    public IReadOnlyList<DispatchRecord> GetDispatches(EmulatedOutcome outcome) => _history.Snapshot(outcome);
 
     public void ClearDispatches() => _history.Clear();
 
@@ -86,20 +86,20 @@ public sealed class EmulatorState
         return _faults.Draw(settings);
     }
 
-    internal DispatchOutcome Dispatch(in DispatchRequest request, out string? workerId)
+    internal EmulatedOutcome Dispatch(in IncomingDispatch request, out string? workerId)
     {
         workerId = null;
         if (request.VersionId is { } versionId)
         {
             // Dashboard-managed agents run on VideoSDK's own runtime: being deployed is all it takes.
-            return _deployments.IsDeployed(request.AgentId, versionId) ? DispatchOutcome.Assigned : DispatchOutcome.NotDeployed;
+            return _deployments.IsDeployed(request.AgentId, versionId) ? EmulatedOutcome.Assigned : EmulatedOutcome.NotDeployed;
         }
 
         return _workers.TryAssign(request.AgentId, out workerId) switch
         {
-            AssignResult.Assigned => DispatchOutcome.Assigned,
-            AssignResult.NotRegistered => DispatchOutcome.NotRegistered,
-            _ => DispatchOutcome.Capacity,
+            AssignResult.Assigned => EmulatedOutcome.Assigned,
+            AssignResult.NotRegistered => EmulatedOutcome.NotRegistered,
+            _ => EmulatedOutcome.Capacity,
         };
     }
 

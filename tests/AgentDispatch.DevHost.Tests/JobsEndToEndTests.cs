@@ -166,6 +166,6 @@ public sealed class JobsEndToEndTests(StorageFixture storage) : IAsyncLifetime
         }
 
         Assert.Equal(["cap-1", "cap-2"], scarce.State.Dispatches.Where(d => d.Assigned).Select(d => d.MeetingId).Order());
-        Assert.Contains(scarce.State.Dispatches, d => d.Outcome == AgentDispatch.VideoSdkEmulator.Dispatch.DispatchOutcome.Capacity);
+        Assert.Contains(scarce.State.Dispatches, d => d.Outcome == AgentDispatch.VideoSdkEmulator.Dispatch.EmulatedOutcome.Capacity);
     }
 }

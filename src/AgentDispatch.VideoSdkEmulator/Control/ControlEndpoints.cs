@@ -177,12 +177,12 @@ internal sealed class ControlEndpoints(EmulatorState state, ILogger<ControlEndpo
         return NoContent(context);
     }
 
-    private static bool TryParseOutcome(string text, out DispatchOutcome outcome)
+    private static bool TryParseOutcome(string text, out EmulatedOutcome outcome)
     {
         // The wire names live on the enum's attributes; asking the serializer keeps one source of truth.
         try
         {
-            outcome = JsonSerializer.Deserialize(JsonSerializer.Serialize(text, Json.String), Json.DispatchOutcome);
+            outcome = JsonSerializer.Deserialize(JsonSerializer.Serialize(text, Json.String), Json.EmulatedOutcome);
             return true;
         }
         catch (JsonException)

@@ -4,7 +4,7 @@ namespace AgentDispatch.VideoSdkEmulator.Dispatch;
 
 /// <summary>What the emulator decided for one request, before it is recorded and sent.</summary>
 internal readonly record struct DispatchAnswer(
-    DispatchOutcome Outcome,
+    EmulatedOutcome Outcome,
     int Status,
     byte[] Body,
     bool Assigned = false,

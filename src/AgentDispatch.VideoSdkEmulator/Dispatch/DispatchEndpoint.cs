@@ -99,22 +99,22 @@ internal sealed class DispatchEndpoint
     {
         if (string.IsNullOrWhiteSpace(authorization))
         {
-            return new DispatchAnswer(DispatchOutcome.Unauthorized, StatusCodes.Status401Unauthorized, DispatchMessages.UnauthorizedBody);
+            return new DispatchAnswer(EmulatedOutcome.Unauthorized, StatusCodes.Status401Unauthorized, DispatchMessages.UnauthorizedBody);
         }
 
         if (_tokens is not null && !await _tokens.IsValidAsync(authorization).ConfigureAwait(false))
         {
-            return new DispatchAnswer(DispatchOutcome.Unauthorized, StatusCodes.Status401Unauthorized, DispatchMessages.InvalidTokenBody);
+            return new DispatchAnswer(EmulatedOutcome.Unauthorized, StatusCodes.Status401Unauthorized, DispatchMessages.InvalidTokenBody);
         }
 
         if (tooLarge)
         {
-            return new DispatchAnswer(DispatchOutcome.Invalid, StatusCodes.Status413PayloadTooLarge, DispatchMessages.BodyTooLargeBody);
+            return new DispatchAnswer(EmulatedOutcome.Invalid, StatusCodes.Status413PayloadTooLarge, DispatchMessages.BodyTooLargeBody);
         }
 
-        if (!DispatchRequest.TryParse(body, out var request, out var error))
+        if (!IncomingDispatch.TryParse(body, out var request, out var error))
         {
-            return new DispatchAnswer(DispatchOutcome.Invalid, StatusCodes.Status400BadRequest, DispatchMessages.Encode(error));
+            return new DispatchAnswer(EmulatedOutcome.Invalid, StatusCodes.Status400BadRequest, DispatchMessages.Encode(error));
         }
 
         // Faults are drawn only for well-formed, authorised requests, so that 401 and 400 stay
@@ -124,20 +124,20 @@ internal sealed class DispatchEndpoint
         {
             case FaultKind.Error503:
                 return new DispatchAnswer(
-                    DispatchOutcome.Fault503, StatusCodes.Status503ServiceUnavailable, DispatchMessages.ServiceUnavailableBody,
+                    EmulatedOutcome.Fault503, StatusCodes.Status503ServiceUnavailable, DispatchMessages.ServiceUnavailableBody,
                     MeetingId: request.MeetingId, AgentId: request.AgentId, Fault: fault);
             case FaultKind.Error429:
                 return new DispatchAnswer(
-                    DispatchOutcome.Fault429, StatusCodes.Status429TooManyRequests, DispatchMessages.TooManyRequestsBody,
+                    EmulatedOutcome.Fault429, StatusCodes.Status429TooManyRequests, DispatchMessages.TooManyRequestsBody,
                     MeetingId: request.MeetingId, AgentId: request.AgentId, Fault: fault, RetryAfterSeconds: faults.RetryAfterSeconds);
         }
 
         var outcome = _state.Dispatch(in request, out var workerId);
         var (status, responseBody) = outcome switch
         {
-            DispatchOutcome.Assigned => (StatusCodes.Status200OK, DispatchMessages.Success(request.MeetingId, request.AgentId)),
-            DispatchOutcome.NotDeployed => (StatusCodes.Status404NotFound, DispatchMessages.AgentNotDeployedBody),
-            DispatchOutcome.NotRegistered => (StatusCodes.Status404NotFound, DispatchMessages.NoWorkersRegisteredBody),
+            EmulatedOutcome.Assigned => (StatusCodes.Status200OK, DispatchMessages.Success(request.MeetingId, request.AgentId)),
+            EmulatedOutcome.NotDeployed => (StatusCodes.Status404NotFound, DispatchMessages.AgentNotDeployedBody),
+            EmulatedOutcome.NotRegistered => (StatusCodes.Status404NotFound, DispatchMessages.NoWorkersRegisteredBody),
             _ => (StatusCodes.Status503ServiceUnavailable, DispatchMessages.NoWorkersAvailableBody),
         };
 
@@ -145,7 +145,7 @@ internal sealed class DispatchEndpoint
             outcome,
             status,
             responseBody,
-            Assigned: outcome == DispatchOutcome.Assigned,
+            Assigned: outcome == EmulatedOutcome.Assigned,
             WorkerId: workerId,
             MeetingId: request.MeetingId,
             AgentId: request.AgentId,

@@ -53,7 +53,7 @@ internal sealed class DispatchHistory(int capacity)
         }
     }
 
-    public List<DispatchRecord> Snapshot(DispatchOutcome outcome)
+    public List<DispatchRecord> Snapshot(EmulatedOutcome outcome)
     {
         var result = new List<DispatchRecord>();
         lock (_gate)

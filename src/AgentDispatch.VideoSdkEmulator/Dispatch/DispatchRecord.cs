@@ -20,7 +20,7 @@ public sealed class DispatchRecord
         _body = body;
         if (answer.Dropped)
         {
-            Outcome = DispatchOutcome.Dropped;
+            Outcome = EmulatedOutcome.Dropped;
         }
         else
         {
@@ -53,7 +53,7 @@ public sealed class DispatchRecord
     /// <summary>The raw answered body, or null when the connection was dropped.</summary>
     public string? Response => _response is null ? null : Encoding.UTF8.GetString(_response);
 
-    public DispatchOutcome Outcome { get; }
+    public EmulatedOutcome Outcome { get; }
 
     /// <summary>Whether a real agent dispatch happened: true for dropped-after-assign and slow answers too.</summary>
     public bool Assigned { get; }

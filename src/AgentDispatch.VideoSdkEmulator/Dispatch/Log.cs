@@ -9,5 +9,5 @@ internal static partial class Log
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug,
         Message = "Dispatch {Sequence} for meeting {MeetingId}, agent {AgentId}: {Outcome} (status {Status}, worker {WorkerId})")]
     public static partial void DispatchHandled(
-        ILogger logger, long sequence, string? meetingId, string? agentId, DispatchOutcome outcome, int? status, string? workerId);
+        ILogger logger, long sequence, string? meetingId, string? agentId, EmulatedOutcome outcome, int? status, string? workerId);
 }

@@ -11,7 +11,7 @@ namespace AgentDispatch.VideoSdkEmulator.Hosting;
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(string))]
-[JsonSerializable(typeof(DispatchOutcome))]
+[JsonSerializable(typeof(EmulatedOutcome))]
 [JsonSerializable(typeof(MessageBody))]
 [JsonSerializable(typeof(DispatchSuccessBody))]
 [JsonSerializable(typeof(HealthBody))]

@@ -112,7 +112,7 @@ public sealed class TokenAuthTests
         Assert.Equal(401, status);
         Assert.Equal("Invalid token", body.GetProperty("message").GetString());
         var record = Assert.Single(harness.State.Dispatches);
-        Assert.Equal(DispatchOutcome.Unauthorized, record.Outcome);
+        Assert.Equal(EmulatedOutcome.Unauthorized, record.Outcome);
         Assert.Equal(token, record.Authorization);
         Assert.False(record.Assigned);
     }

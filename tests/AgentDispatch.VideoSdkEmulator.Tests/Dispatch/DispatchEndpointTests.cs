@@ -67,7 +67,7 @@ public sealed class DispatchEndpointTests
         Assert.Equal(401, status);
         Assert.Equal("Unauthorized", body.GetProperty("message").GetString());
         var record = Assert.Single(harness.State.Dispatches);
-        Assert.Equal(DispatchOutcome.Unauthorized, record.Outcome);
+        Assert.Equal(EmulatedOutcome.Unauthorized, record.Outcome);
         Assert.Null(record.Authorization);
         Assert.False(record.Assigned);
     }
@@ -107,7 +107,7 @@ public sealed class DispatchEndpointTests
         Assert.Equal(400, status);
         Assert.Equal(expectedMessage, answer.GetProperty("message").GetString());
         var record = Assert.Single(harness.State.Dispatches);
-        Assert.Equal(DispatchOutcome.Invalid, record.Outcome);
+        Assert.Equal(EmulatedOutcome.Invalid, record.Outcome);
         Assert.Equal(body, record.Body);
         Assert.False(record.Assigned);
     }
@@ -122,7 +122,7 @@ public sealed class DispatchEndpointTests
 
         Assert.Equal(200, status);
         var record = Assert.Single(harness.State.Dispatches);
-        Assert.Equal(DispatchOutcome.Assigned, record.Outcome);
+        Assert.Equal(EmulatedOutcome.Assigned, record.Outcome);
         Assert.Equal("default", record.WorkerId);
     }
 
@@ -136,7 +136,7 @@ public sealed class DispatchEndpointTests
 
         Assert.Equal(404, status);
         Assert.Equal("No Workers Registered", body.GetProperty("message").GetString());
-        Assert.Equal(DispatchOutcome.NotRegistered, Assert.Single(harness.State.Dispatches).Outcome);
+        Assert.Equal(EmulatedOutcome.NotRegistered, Assert.Single(harness.State.Dispatches).Outcome);
     }
 
     [Fact]
@@ -164,7 +164,7 @@ public sealed class DispatchEndpointTests
         Assert.Equal(503, secondStatus);
         Assert.Equal("No workers available", second.GetProperty("message").GetString());
         var records = harness.State.Dispatches;
-        Assert.Equal([DispatchOutcome.Assigned, DispatchOutcome.Capacity], records.Select(r => r.Outcome));
+        Assert.Equal([EmulatedOutcome.Assigned, EmulatedOutcome.Capacity], records.Select(r => r.Outcome));
         Assert.Equal("w1", records[0].WorkerId);
         Assert.Null(records[1].WorkerId);
         Assert.False(records[1].Assigned);
@@ -290,7 +290,7 @@ public sealed class DispatchEndpointTests
 
         Assert.Equal(404, status);
         Assert.Equal("Agent Not Deployed", body.GetProperty("message").GetString());
-        Assert.Equal(DispatchOutcome.NotDeployed, Assert.Single(harness.State.Dispatches).Outcome);
+        Assert.Equal(EmulatedOutcome.NotDeployed, Assert.Single(harness.State.Dispatches).Outcome);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class FaultInjectionTests
         Assert.Equal(503, status);
         Assert.Equal("Service Unavailable", body.GetProperty("message").GetString());
         var record = Assert.Single(harness.State.Dispatches);
-        Assert.Equal(DispatchOutcome.Fault503, record.Outcome);
+        Assert.Equal(EmulatedOutcome.Fault503, record.Outcome);
         Assert.False(record.Assigned);
         Assert.Equal(0, harness.State.Workers.Single().RunningJobs);
     }
@@ -37,7 +37,7 @@ public sealed class FaultInjectionTests
         Assert.Equal(TimeSpan.FromSeconds(7), response.Headers.RetryAfter?.Delta);
         Assert.Equal("Too Many Requests", body.GetProperty("message").GetString());
         var record = Assert.Single(harness.State.Dispatches);
-        Assert.Equal(DispatchOutcome.Fault429, record.Outcome);
+        Assert.Equal(EmulatedOutcome.Fault429, record.Outcome);
         Assert.False(record.Assigned);
         Assert.Equal(0, harness.State.Workers.Single().RunningJobs);
     }
@@ -57,7 +57,7 @@ public sealed class FaultInjectionTests
         Assert.Equal("assigned", body.GetProperty("data").GetProperty("status").GetString());
         Assert.True(watch.Elapsed >= delay - Timing.TimerTolerance, $"answered after {watch.Elapsed}");
         var record = Assert.Single(harness.State.Dispatches);
-        Assert.Equal(DispatchOutcome.Assigned, record.Outcome);
+        Assert.Equal(EmulatedOutcome.Assigned, record.Outcome);
         Assert.True(record.Assigned);
         Assert.True(record.Slow);
     }
@@ -87,7 +87,7 @@ public sealed class FaultInjectionTests
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => harness.DispatchAsync(EmulatorHarness.Body()));
 
         var record = Assert.Single(harness.State.Dispatches);
-        Assert.Equal(DispatchOutcome.Dropped, record.Outcome);
+        Assert.Equal(EmulatedOutcome.Dropped, record.Outcome);
         Assert.True(record.Assigned);
         Assert.Equal("default", record.WorkerId);
         Assert.Null(record.Status);
@@ -104,7 +104,7 @@ public sealed class FaultInjectionTests
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => harness.DispatchAsync(EmulatorHarness.Body()));
 
         var record = Assert.Single(harness.State.Dispatches);
-        Assert.Equal(DispatchOutcome.Dropped, record.Outcome);
+        Assert.Equal(EmulatedOutcome.Dropped, record.Outcome);
         Assert.False(record.Assigned);
     }
 
@@ -128,11 +128,11 @@ public sealed class FaultInjectionTests
         var second = await OutcomesAsync(seed: 42);
 
         Assert.Equal(first, second);
-        Assert.Contains(DispatchOutcome.Fault503, first);
-        Assert.Contains(DispatchOutcome.Fault429, first);
-        Assert.Contains(DispatchOutcome.Assigned, first);
+        Assert.Contains(EmulatedOutcome.Fault503, first);
+        Assert.Contains(EmulatedOutcome.Fault429, first);
+        Assert.Contains(EmulatedOutcome.Assigned, first);
 
-        static async Task<List<DispatchOutcome>> OutcomesAsync(int seed)
+        static async Task<List<EmulatedOutcome>> OutcomesAsync(int seed)
         {
             await using var harness = await EmulatorHarness.StartAsync(new EmulatorOptions { Seed = seed });
             harness.State.Faults = new FaultSettings(Error503Rate: 0.3, Error429Rate: 0.3, RetryAfterSeconds: 0);

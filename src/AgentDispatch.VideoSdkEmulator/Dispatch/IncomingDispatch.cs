@@ -4,13 +4,13 @@ using System.Text.Json;
 namespace AgentDispatch.VideoSdkEmulator.Dispatch;
 
 /// <summary>The fields of a dispatch body the emulator acts on; <c>metadata</c> is checked, then passed over.</summary>
-internal readonly record struct DispatchRequest(string MeetingId, string AgentId, string? VersionId)
+internal readonly record struct IncomingDispatch(string MeetingId, string AgentId, string? VersionId)
 {
     /// <summary>
     /// Reads the body with a forward-only reader: no DOM and no reflection on the hot path.
     /// Property names are case-sensitive, as in the upstream JavaScript service; unknown ones are ignored.
     /// </summary>
-    public static bool TryParse(ReadOnlySpan<byte> body, out DispatchRequest request, [NotNullWhen(false)] out string? error)
+    public static bool TryParse(ReadOnlySpan<byte> body, out IncomingDispatch request, [NotNullWhen(false)] out string? error)
     {
         request = default;
         string? meetingId = null;
@@ -103,7 +103,7 @@ internal readonly record struct DispatchRequest(string MeetingId, string AgentId
             return false;
         }
 
-        request = new DispatchRequest(meetingId, agentId, versionId);
+        request = new IncomingDispatch(meetingId, agentId, versionId);
         error = null;
         return true;
     }

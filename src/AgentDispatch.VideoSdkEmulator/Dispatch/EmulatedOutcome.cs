@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 namespace AgentDispatch.VideoSdkEmulator.Dispatch;
 
 /// <summary>What became of one dispatch request.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<DispatchOutcome>))]
-public enum DispatchOutcome
+[JsonConverter(typeof(JsonStringEnumConverter<EmulatedOutcome>))]
+public enum EmulatedOutcome
 {
     /// <summary>An agent was dispatched and the success body answered (possibly late, by a slow fault).</summary>
     [JsonStringEnumMemberName("assigned")]
