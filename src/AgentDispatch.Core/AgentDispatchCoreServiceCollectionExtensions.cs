@@ -80,10 +80,6 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>App settings the trigger attributes read as <c>%NAME%</c>.</summary>
-    public static readonly IReadOnlyList<string> TriggerSettings =
-        [QueueNames.RequestsSetting, QueueNames.WakeSetting, "DISPATCH_SWEEP_SCHEDULE", "SCHEDULES_POLL_SCHEDULE", "CALENDAR_POLL_SCHEDULE"];
-
     /// <summary>The durable jobs: the ledger table and the queues, in the <c>AzureWebJobsStorage</c> account.</summary>
     private static void AddJobs(IServiceCollection services)
     {
@@ -91,12 +87,9 @@ public static class AgentDispatchCoreServiceCollectionExtensions
             .Validate<IConfiguration>(
                 (_, configuration) => !string.IsNullOrWhiteSpace(configuration[StorageClients.ConnectionName]) || configuration.GetSection(StorageClients.ConnectionName).GetChildren().Any(),
                 $"{StorageClients.ConnectionName} is not set: the dispatch ledger and queues live in that storage account (UseDevelopmentStorage=true for Azurite).")
-            .Validate<IConfiguration>(
-                (_, configuration) => TriggerSettings.All(name => !string.IsNullOrWhiteSpace(configuration[name])),
-                $"{string.Join(", ", TriggerSettings)} must all be set: the Functions host reads the trigger queues and the sweep schedule from them (%NAME%), "
-                + "and has no defaults (see local.settings.sample.json).")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<JobsOptions>, JobsOptionsValidator>();
+        services.AddSingleton<IValidateOptions<JobsOptions>, TriggerSettingsValidator>();
 
         services.TryAddSingleton(sp => StorageClients.Create(sp.GetRequiredService<IConfiguration>(), AzureCredentials.Create));
         services.TryAddSingleton(sp => QueueNames.From(sp.GetRequiredService<IConfiguration>()));

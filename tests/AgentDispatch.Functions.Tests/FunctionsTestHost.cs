@@ -25,7 +25,7 @@ public sealed class FunctionsTestHost : IDisposable
     public FunctionsTestHost(IDictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         var builder = AgentDispatchApp.CreateFunctionsBuilder([]);
-        builder.Configuration.AddInMemoryCollection(AgentDispatch.Testing.TriggerSettings.With(new Dictionary<string, string?>(settings)));
+        builder.Configuration.AddInMemoryCollection(AgentDispatch.Configuration.TriggerSettings.WithDefaults(new Dictionary<string, string?>(settings)));
         configure?.Invoke(builder.Services);
         _host = builder.Build();
     }

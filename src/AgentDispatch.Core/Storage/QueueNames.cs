@@ -14,9 +14,9 @@ public sealed record QueueNames(string Requests, string Wake)
     public const string DefaultWake = "agent-dispatch-wake";
 
     /// <summary>Where the Functions host moves a message it failed five times; the app puts never-valid messages there at once.</summary>
-    public string RequestsPoison => Requests + "-poison";
+    public string RequestsPoison => Requests + PoisonSuffix;
 
-    public string WakePoison => Wake + "-poison";
+    public string WakePoison => Wake + PoisonSuffix;
 
     public static QueueNames From(IConfiguration configuration)
     {
@@ -26,8 +26,23 @@ public sealed record QueueNames(string Requests, string Wake)
             Valid(configuration[WakeSetting] ?? DefaultWake, WakeSetting));
     }
 
+    /// <summary>
+    /// A queue name as Azure Storage allows it (3-63 lowercase letters, digits and single dashes, starting
+    /// and ending with a letter or digit), short enough that its poison queue's name is one too.
+    /// </summary>
+    public const string Rule = "3-56 lowercase letters, digits and single dashes, starting and ending with a letter or digit (room is left for '-poison')";
+
+    private const string PoisonSuffix = "-poison";
+
+    public static bool IsValid(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.Length >= 3 && name.Length + PoisonSuffix.Length <= 63
+            && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
+            && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+            && !name.Contains("--", StringComparison.Ordinal);
+    }
+
     private static string Valid(string name, string setting)
-        => name.Length is >= 3 and <= 57 && char.IsAsciiLetterLower(name[0]) && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-') && !name.Contains("--", StringComparison.Ordinal)
-            ? name
-            : throw new InvalidOperationException($"{setting} must be a queue name: 3-57 lowercase letters, digits and single dashes, starting with a letter (room is left for '-poison').");
+        => IsValid(name) ? name : throw new InvalidOperationException($"{setting} must be a queue name: {Rule}.");
 }

@@ -22,7 +22,7 @@ public sealed class StartupValidationTests
 
     private static async Task StartsCleanly(Dictionary<string, string?> settings)
     {
-        AgentDispatch.Testing.TriggerSettings.With(settings);
+        AgentDispatch.Configuration.TriggerSettings.WithDefaults(settings);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);

@@ -69,7 +69,7 @@ internal sealed class JobsHarness : IAsyncDisposable
             all[key] = value;
         }
 
-        var services = CoreServices.Build(TriggerSettings.With(all), configure);
+        var services = CoreServices.Build(AgentDispatch.Configuration.TriggerSettings.WithDefaults(all), configure);
         var queue = services.Get<StorageClients>().Queues.GetQueueClient(wake);
         await queue.CreateIfNotExistsAsync();
         return new JobsHarness(services, videoSdk, queue);

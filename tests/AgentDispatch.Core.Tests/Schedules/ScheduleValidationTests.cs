@@ -25,7 +25,7 @@ public sealed class ScheduleValidationTests
             ["VideoSdk:AuthToken"] = "t",
             ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         };
-        return AgentDispatch.Testing.TriggerSettings.With(settings);
+        return AgentDispatch.Configuration.TriggerSettings.WithDefaults(settings);
     }
 
     private static IHost BuildHost(Dictionary<string, string?> settings)
