@@ -5,6 +5,7 @@ using AgentDispatch.Dispatch;
 using AgentDispatch.Events;
 using AgentDispatch.Schedules;
 using AgentDispatch.Jobs;
+using AgentDispatch.Requests;
 using AgentDispatch.Storage;
 using Azure.Core;
 using Azure.Security.KeyVault.Secrets;
@@ -100,6 +101,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         services.TryAddSingleton<RetrySchedule>();
         services.TryAddSingleton<DispatchJobRunner>();
         services.TryAddSingleton<DispatchJobService>();
+        services.TryAddSingleton<JobsApi>();
         services.TryAddSingleton<LedgerSweeper>();
     }
 

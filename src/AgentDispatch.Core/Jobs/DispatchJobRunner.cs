@@ -234,24 +234,24 @@ public sealed class DispatchJobRunner(
     /// </summary>
     private async Task<DispatchJob> ReconcileAsync(string id, DispatchJob next, DispatchOutcome outcome)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        var update = await ledger.UpdateAsync(
+            id,
+            current => outcome.Kind != DispatchOutcomeKind.Assigned || current.State == JobState.Assigned
+                ? null
+                : next with { Attempts = Math.Max(current.Attempts, next.Attempts) },
+            CancellationToken.None).ConfigureAwait(false);
+        switch (update.Status)
         {
-            var current = await ledger.GetAsync(id, CancellationToken.None).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"Job {id} disappeared from the ledger.");
-            if (outcome.Kind != DispatchOutcomeKind.Assigned || current.State == JobState.Assigned)
-            {
-                Log.RecordRaced(logger, id, outcome.Kind, current.State);
-                return current;
-            }
-
-            var saved = await ledger.TryReplaceAsync(next with { ETag = current.ETag, Attempts = Math.Max(current.Attempts, next.Attempts) }, CancellationToken.None).ConfigureAwait(false);
-            if (saved is not null)
-            {
-                return saved;
-            }
+            case LedgerUpdateStatus.Updated:
+                return update.Job!;
+            case LedgerUpdateStatus.Unchanged:
+                Log.RecordRaced(logger, id, outcome.Kind, update.Job!.State);
+                return update.Job;
+            case LedgerUpdateStatus.NotFound:
+                throw new InvalidOperationException($"Job {id} disappeared from the ledger.");
+            default:
+                throw new InvalidOperationException($"Job {id}: could not record its assignment after repeated conflicts.");
         }
-
-        throw new InvalidOperationException($"Job {id}: could not record its assignment after repeated conflicts.");
     }
 
     private async Task ExpireAsync(DispatchJob job, DateTimeOffset now, CancellationToken cancellationToken)

@@ -119,37 +119,35 @@ public sealed class DispatchJobService(
     public Task<DispatchJob?> GetAsync(string id, CancellationToken cancellationToken)
         => JobIds.IsWellFormed(id) ? ledger.GetAsync(id, cancellationToken) : Task.FromResult<DispatchJob?>(null);
 
-    public Task<JobPage> ListAsync(string? meetingId, JobState? state, int pageSize, string? cursor, CancellationToken cancellationToken)
+    /// <summary>A page of jobs; null when the cursor is not one this API gave out.</summary>
+    public Task<JobPage?> ListAsync(string? meetingId, JobState? state, int pageSize, string? cursor, CancellationToken cancellationToken)
         => ledger.ListAsync(meetingId, state, pageSize, cursor, cancellationToken);
 
     /// <summary>Cancels a job that has not been dispatched; cancelling a cancelled job again is fine.</summary>
     public async Task<ChangeResult> CancelAsync(string id, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        if (!JobIds.IsWellFormed(id))
         {
-            var job = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-            switch (job?.State)
-            {
-                case null:
-                    return new ChangeResult(ChangeStatus.NotFound, null);
-                case JobState.Cancelled:
-                    return new ChangeResult(ChangeStatus.Changed, job);
-                case JobState.Scheduled:
-                    var cancelled = await ledger.TryReplaceAsync(
-                        job with { State = JobState.Cancelled, UpdatedAt = Now(), NextAttemptAt = null, CancelReason = CancelReasons.Api }, cancellationToken).ConfigureAwait(false);
-                    if (cancelled is not null)
-                    {
-                        Log.Cancelled(logger, id);
-                        return new ChangeResult(ChangeStatus.Changed, cancelled);
-                    }
-
-                    continue; // changed meanwhile (claimed, moved): look again
-                default:
-                    return new ChangeResult(ChangeStatus.Conflict, job);
-            }
+            return new ChangeResult(ChangeStatus.NotFound, null);
         }
 
-        return new ChangeResult(ChangeStatus.Conflict, await GetAsync(id, cancellationToken).ConfigureAwait(false));
+        var update = await ledger.UpdateAsync(
+            id,
+            job => job.State == JobState.Scheduled
+                ? job with { State = JobState.Cancelled, UpdatedAt = Now(), NextAttemptAt = null, CancelReason = CancelReasons.Api }
+                : null,
+            cancellationToken).ConfigureAwait(false);
+        if (update.Updated)
+        {
+            Log.Cancelled(logger, id);
+        }
+
+        return update switch
+        {
+            { Status: LedgerUpdateStatus.NotFound } => new ChangeResult(ChangeStatus.NotFound, null),
+            { Updated: true } or { Job.State: JobState.Cancelled } => new ChangeResult(ChangeStatus.Changed, update.Job),
+            _ => new ChangeResult(ChangeStatus.Conflict, update.Job),
+        };
     }
 
     /// <summary>Moves a job that has not been dispatched to a new time; the old wake-up finds it not due and does nothing.</summary>
@@ -179,49 +177,45 @@ public sealed class DispatchJobService(
             return new ChangeResult(ChangeStatus.Rejected, null, errors);
         }
 
-        for (var attempt = 0; attempt < 5; attempt++)
+        if (!JobIds.IsWellFormed(id))
         {
-            var job = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-            if (job is null)
-            {
-                return new ChangeResult(ChangeStatus.NotFound, null);
-            }
+            return new ChangeResult(ChangeStatus.NotFound, null);
+        }
 
-            if (job.State != JobState.Scheduled)
-            {
-                return new ChangeResult(ChangeStatus.Conflict, job);
-            }
-
-            var moved = job with
+        var update = await ledger.UpdateAsync(
+            id,
+            job => job.State != JobState.Scheduled ? null : job with
             {
                 DispatchAt = dispatchAt,
                 NotAfter = until,
                 NextAttemptAt = null,
                 WakeFor = wake.CanWake(dispatchAt) ? dispatchAt : null,
                 UpdatedAt = now,
-            };
-            var saved = await ledger.TryReplaceAsync(moved, cancellationToken).ConfigureAwait(false);
-            if (saved is null)
-            {
-                continue;
-            }
-
-            Log.Rescheduled(logger, id, dispatchAt);
-            if (saved.DispatchAt <= Now() + ImmediateThreshold)
-            {
-                await runner.WakeAsync(id, saved.DueAt, cancellationToken).ConfigureAwait(false);
-                return new ChangeResult(ChangeStatus.Changed, await GetAsync(id, cancellationToken).ConfigureAwait(false));
-            }
-
-            if (saved.WakeFor is { } due)
-            {
-                await wake.SendAsync(id, due, cancellationToken).ConfigureAwait(false);
-            }
-
-            return new ChangeResult(ChangeStatus.Changed, saved);
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (update.Job is not { } saved)
+        {
+            return new ChangeResult(ChangeStatus.NotFound, null);
         }
 
-        return new ChangeResult(ChangeStatus.Conflict, await GetAsync(id, cancellationToken).ConfigureAwait(false));
+        if (!update.Updated)
+        {
+            return new ChangeResult(ChangeStatus.Conflict, saved);
+        }
+
+        Log.Rescheduled(logger, id, dispatchAt);
+        if (saved.DispatchAt <= Now() + ImmediateThreshold)
+        {
+            await runner.WakeAsync(id, saved.DueAt, cancellationToken).ConfigureAwait(false);
+            return new ChangeResult(ChangeStatus.Changed, await GetAsync(id, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (saved.WakeFor is { } due)
+        {
+            await wake.SendAsync(id, due, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ChangeResult(ChangeStatus.Changed, saved);
     }
 
     /// <summary>
@@ -266,11 +260,10 @@ public sealed class DispatchJobService(
     /// </summary>
     private async Task PointHeadAtAsync(string key, int generation, CancellationToken cancellationToken)
     {
-        var head = await ledger.GetAsync(JobIds.ForKey(key), cancellationToken).ConfigureAwait(false);
-        if (head is not null && head.LatestGeneration < generation)
-        {
-            await ledger.TryReplaceAsync(head with { LatestGeneration = generation }, cancellationToken).ConfigureAwait(false);
-        }
+        await ledger.UpdateAsync(
+            JobIds.ForKey(key),
+            head => head.LatestGeneration < generation ? head with { LatestGeneration = generation } : null,
+            cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SubmitResult> StartAsync(DispatchJob stored, bool immediate, CancellationToken cancellationToken)

@@ -11,6 +11,27 @@ namespace AgentDispatch.Jobs;
 /// <summary>A page of jobs and the cursor for the next one (null at the end).</summary>
 public sealed record JobPage(IReadOnlyList<DispatchJob> Items, string? Next);
 
+public enum LedgerUpdateStatus
+{
+    /// <summary>The change was written; the job is as written.</summary>
+    Updated,
+
+    /// <summary>The change declined (returned null) for the job as it stands; nothing was written.</summary>
+    Unchanged,
+
+    /// <summary>No job has this id.</summary>
+    NotFound,
+
+    /// <summary>The row changed under every attempt; the job is as last read.</summary>
+    Contended,
+}
+
+/// <summary>What <see cref="DispatchLedger.UpdateAsync"/> did, and the job as it stands afterwards.</summary>
+public readonly record struct LedgerUpdate(LedgerUpdateStatus Status, DispatchJob? Job)
+{
+    public bool Updated => Status == LedgerUpdateStatus.Updated;
+}
+
 /// <summary>
 /// The ledger: one Azure Table row per job. Inserts fail on an existing row (that is how a repeated
 /// key is caught) and every change of state is conditional on the ETag the change was based on.
@@ -21,6 +42,13 @@ public sealed class DispatchLedger
     private const string AliasTarget = "JobId";
     private const string TombstoneRowKey = "tombstone";
     private const string TombstoneAt = "At";
+    /// <summary>
+    /// How often a conditional change is tried against a row that keeps changing. Writers of one job are
+    /// few (a source, the API, one dispatching instance), so five conflicts in a row mean contention
+    /// that the caller should report rather than spin on.
+    /// </summary>
+    public const int MaxUpdateAttempts = 5;
+
     private readonly TableClient _table;
     private readonly CreateOnce _created;
     private readonly ILogger<DispatchLedger> _logger;
@@ -60,6 +88,24 @@ public sealed class DispatchLedger
         return response.HasValue ? response.Value!.ToJob() : null;
     }
 
+    /// <summary>
+    /// Applies <paramref name="change"/> to the job and writes the result conditional on the version it
+    /// was applied to; when the row changed meanwhile, reads it again and applies the change again, up to
+    /// <see cref="MaxUpdateAttempts"/> times. The change returns null to leave the job as it is — it sees
+    /// the job as it stands, so it may decline on a later attempt what it accepted on an earlier one.
+    /// </summary>
+    /// <param name="current">The job as the caller just read it, to save the first read; null to read it here.</param>
+    public async Task<LedgerUpdate> UpdateAsync(string id, Func<DispatchJob, DispatchJob?> change, CancellationToken cancellationToken, DispatchJob? current = null)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var result = await ChangeRowAsync(
+            current ?? await GetAsync(id, cancellationToken).ConfigureAwait(false),
+            () => GetAsync(id, cancellationToken),
+            job => job is null ? null : change(job),
+            (job, next) => TryReplaceAsync(next with { ETag = job!.ETag }, cancellationToken)).ConfigureAwait(false);
+        return result.Row is null ? new LedgerUpdate(LedgerUpdateStatus.NotFound, null) : new LedgerUpdate(result.Status, result.Row);
+    }
+
     /// <summary>Replaces the row if it is still the version <paramref name="job"/> was read at; null when it changed meanwhile.</summary>
     public async Task<DispatchJob?> TryReplaceAsync(DispatchJob job, CancellationToken cancellationToken)
     {
@@ -76,8 +122,11 @@ public sealed class DispatchLedger
         }
     }
 
-    /// <summary>Jobs in <paramref name="state"/> and/or of <paramref name="meetingId"/>, a page at a time.</summary>
-    public async Task<JobPage> ListAsync(string? meetingId, JobState? state, int pageSize, string? cursor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Jobs in <paramref name="state"/> and/or of <paramref name="meetingId"/>, a page at a time; null when
+    /// the table refuses <paramref name="cursor"/> (one this API did not give out).
+    /// </summary>
+    public async Task<JobPage?> ListAsync(string? meetingId, JobState? state, int pageSize, string? cursor, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var filters = new List<string> { TableClient.CreateQueryFilter($"RowKey eq {DispatchJobEntity.JobRowKey}") };
@@ -100,13 +149,9 @@ public sealed class DispatchLedger
                 return new JobPage(page.Values.Select(e => e.ToJob()).ToList(), EncodeCursor(page.ContinuationToken));
             }
         }
-        catch (RequestFailedException ex) when (cursor is not null && ex.Status == 400)
+        catch (Exception ex) when (cursor is not null && (ex is RequestFailedException { Status: 400 } or FormatException or ArgumentException))
         {
-            throw new ArgumentException("The cursor is not one this API gave out.", nameof(cursor), ex);
-        }
-        catch (Exception ex) when (cursor is not null && ex is FormatException or ArgumentException)
-        {
-            throw new ArgumentException("The cursor is not one this API gave out.", nameof(cursor), ex);
+            return null;
         }
 
         return new JobPage([], null);
@@ -137,40 +182,15 @@ public sealed class DispatchLedger
     public async Task AddTombstoneAsync(string key, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var entity = new TableEntity(JobIds.ForKey(key), TombstoneRowKey) { [TombstoneAt] = at };
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            try
-            {
-                await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 409)
-            {
-                // One is there already: keep the later of the two.
-            }
+        var partitionKey = JobIds.ForKey(key);
+        Task<TableEntity?> ReadAsync() => ReadEntityAsync(partitionKey, TombstoneRowKey, cancellationToken);
 
-            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(entity.PartitionKey, TombstoneRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (!existing.HasValue)
-            {
-                continue;
-            }
-
-            if (existing.Value!.GetDateTimeOffset(TombstoneAt) is { } held && held >= at)
-            {
-                return;
-            }
-
-            try
-            {
-                await _table.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-            {
-                // Changed meanwhile: look again.
-            }
-        }
+        // One may be there already: keep the later of the two.
+        await ChangeRowAsync(
+            await ReadAsync().ConfigureAwait(false),
+            ReadAsync,
+            held => held?.GetDateTimeOffset(TombstoneAt) >= at ? null : new TableEntity(partitionKey, TombstoneRowKey) { [TombstoneAt] = at },
+            (held, next) => held is null ? TryAddAsync(next, cancellationToken) : TryUpdateAsync(next, held.ETag, cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<DateTimeOffset?> GetTombstoneAsync(string key, CancellationToken cancellationToken)
@@ -229,6 +249,69 @@ public sealed class DispatchLedger
             }
 
             yield return job;
+        }
+    }
+
+    /// <summary>
+    /// The one optimistic-concurrency loop: decide on the row as read, write conditional on that version,
+    /// and on a conflict read again and decide again.
+    /// </summary>
+    /// <param name="row">The row as first read (null when missing).</param>
+    /// <param name="decide">The new row for the row as it stands (null when missing), or null to write nothing.</param>
+    /// <param name="write">Writes the new row conditional on the one it was decided on; null on a conflict.</param>
+    private static async Task<(LedgerUpdateStatus Status, T? Row)> ChangeRowAsync<T>(
+        T? row, Func<Task<T?>> read, Func<T?, T?> decide, Func<T?, T, Task<T?>> write)
+        where T : class
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (decide(row) is not { } next)
+            {
+                return (LedgerUpdateStatus.Unchanged, row);
+            }
+
+            if (await write(row, next).ConfigureAwait(false) is { } written)
+            {
+                return (LedgerUpdateStatus.Updated, written);
+            }
+
+            row = await read().ConfigureAwait(false);
+            if (attempt == MaxUpdateAttempts)
+            {
+                return (LedgerUpdateStatus.Contended, row);
+            }
+        }
+    }
+
+    private async Task<TableEntity?> ReadEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
+    }
+
+    private async Task<TableEntity?> TryAddAsync(TableEntity entity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return entity;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return null;
+        }
+    }
+
+    private async Task<TableEntity?> TryUpdateAsync(TableEntity entity, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.UpdateEntityAsync(entity, ifMatch, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return entity;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
         }
     }
 

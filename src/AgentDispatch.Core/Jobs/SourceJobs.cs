@@ -60,38 +60,52 @@ public sealed partial class SourceJobs(
                 }
             }
 
-            if (Current(existing) != key)
-            {
-                return new SourceJobResult(SourceJobStatus.Ignored, existing, "the meeting was rescheduled: its job follows the newer booking");
-            }
-
-            if (Stale(existing, change) is { } stale)
-            {
-                return new SourceJobResult(SourceJobStatus.Ignored, existing, stale);
-            }
-
-            if (existing.State == JobState.Scheduled && SameDispatch(existing, request))
-            {
-                var stamped = Stamp(existing, change);
-                if (stamped != existing)
+            var verdict = (Status: SourceJobStatus.Ignored, Reason: string.Empty);
+            var update = await ledger.UpdateAsync(
+                existing.Id,
+                job =>
                 {
-                    await ledger.TryReplaceAsync(stamped, cancellationToken).ConfigureAwait(false);
-                }
+                    if (Current(job) != key)
+                    {
+                        verdict = (SourceJobStatus.Ignored, "the meeting was rescheduled: its job follows the newer booking");
+                        return null;
+                    }
 
-                return new SourceJobResult(SourceJobStatus.Unchanged, existing, "the job already matches");
-            }
+                    if (Stale(job, change) is { } stale)
+                    {
+                        verdict = (SourceJobStatus.Ignored, stale);
+                        return null;
+                    }
 
-            if (existing.State != JobState.Scheduled && !CancelReasons.Revivable(existing))
+                    if (job.State == JobState.Scheduled && SameDispatch(job, request))
+                    {
+                        verdict = (SourceJobStatus.Unchanged, "the job already matches");
+                        return Stamp(job, change) is var stamped && stamped != job ? stamped : null;
+                    }
+
+                    if (job.State != JobState.Scheduled && !CancelReasons.Revivable(job))
+                    {
+                        verdict = (SourceJobStatus.Ignored, PastChanging(job));
+                        return null;
+                    }
+
+                    verdict = (SourceJobStatus.Moved, job.State == JobState.Cancelled ? "the cancelled job was scheduled again" : "job moved to the new time");
+                    return Rescheduled(job, request, change, job.ReplacedBy);
+                },
+                cancellationToken,
+                existing).ConfigureAwait(false);
+            switch (update.Status)
             {
-                return new SourceJobResult(SourceJobStatus.Ignored, existing, PastChanging(existing));
+                case LedgerUpdateStatus.NotFound:
+                    continue;
+                case LedgerUpdateStatus.Contended:
+                    return new SourceJobResult(SourceJobStatus.Ignored, update.Job, "the job kept changing; try again");
+                case LedgerUpdateStatus.Updated when verdict.Status == SourceJobStatus.Moved:
+                    await MovedAsync(update.Job!, cancellationToken).ConfigureAwait(false);
+                    break;
             }
 
-            var revived = existing.State == JobState.Cancelled;
-            var moved = await ReplaceScheduledAsync(existing, request, change, existing.ReplacedBy, cancellationToken).ConfigureAwait(false);
-            if (moved is not null)
-            {
-                return new SourceJobResult(SourceJobStatus.Moved, moved, revived ? "the cancelled job was scheduled again" : "job moved to the new time");
-            }
+            return new SourceJobResult(verdict.Status, update.Job, verdict.Reason);
         }
 
         return new SourceJobResult(SourceJobStatus.Ignored, await ledger.ResolveAsync(key, cancellationToken).ConfigureAwait(false), "the job kept changing; try again");
@@ -157,10 +171,18 @@ public sealed partial class SourceJobs(
 
             // The alias first: once the job says it belongs to the new key, the new key must find it.
             await ledger.AddAliasAsync(key, old.Id, cancellationToken).ConfigureAwait(false);
-            var moved = await ReplaceScheduledAsync(old, request, change, replacedBy: key, cancellationToken).ConfigureAwait(false);
-            if (moved is not null)
+            // Written only if the job is still as decided on; if it changed, the next round decides again.
+            var update = await ledger.UpdateAsync(
+                old.Id,
+                job => Current(job) == previousKey && Stale(job, change) is null && job.State == old.State && job.CancelReason == old.CancelReason
+                    ? Rescheduled(job, request, change, replacedBy: key)
+                    : null,
+                cancellationToken,
+                old).ConfigureAwait(false);
+            if (update.Updated)
             {
-                return new SourceJobResult(SourceJobStatus.Moved, moved, "the rescheduled meeting's job moved to the new time");
+                await MovedAsync(update.Job!, cancellationToken).ConfigureAwait(false);
+                return new SourceJobResult(SourceJobStatus.Moved, update.Job, "the rescheduled meeting's job moved to the new time");
             }
         }
 
@@ -174,57 +196,48 @@ public sealed partial class SourceJobs(
     /// </param>
     public async Task<SourceJobResult> CancelAsync(string key, bool forReschedule, SourceChange change, CancellationToken cancellationToken, bool tombstone = true)
     {
-        for (var attempt = 0; attempt < Attempts; attempt++)
+        var found = await ledger.ResolveAsync(key, cancellationToken).ConfigureAwait(false);
+        if (found is null)
         {
-            var job = await ledger.ResolveAsync(key, cancellationToken).ConfigureAwait(false);
-            if (job is null)
+            if (tombstone && change.OccurredAt is { } at)
             {
-                if (tombstone && change.OccurredAt is { } at)
-                {
-                    await ledger.AddTombstoneAsync(key, at, cancellationToken).ConfigureAwait(false);
-                    return new SourceJobResult(SourceJobStatus.Ignored, null, "no job for this meeting yet: an older create arriving later will be ignored");
-                }
-
-                return new SourceJobResult(SourceJobStatus.Ignored, null, "no job for this meeting");
+                await ledger.AddTombstoneAsync(key, at, cancellationToken).ConfigureAwait(false);
+                return new SourceJobResult(SourceJobStatus.Ignored, null, "no job for this meeting yet: an older create arriving later will be ignored");
             }
 
-            if (Current(job) != key)
-            {
-                return new SourceJobResult(SourceJobStatus.Ignored, job, "the job already moved to the rescheduled meeting");
-            }
+            return new SourceJobResult(SourceJobStatus.Ignored, null, "no job for this meeting");
+        }
 
-            if (Stale(job, change) is { } stale)
+        var verdict = (Status: SourceJobStatus.Ignored, Reason: string.Empty);
+        var update = await ledger.UpdateAsync(
+            found.Id,
+            job =>
             {
-                return new SourceJobResult(SourceJobStatus.Ignored, job, stale);
-            }
-
-            if (job.State == JobState.Cancelled)
-            {
-                return new SourceJobResult(SourceJobStatus.Cancelled, job, "already cancelled");
-            }
-
-            if (job.State != JobState.Scheduled)
-            {
-                return new SourceJobResult(SourceJobStatus.Ignored, job, $"too late to cancel: the job is {Describe(job.State)}");
-            }
-
-            var cancelled = await ledger.TryReplaceAsync(
-                Stamp(job, change) with
+                verdict = Current(job) != key ? (SourceJobStatus.Ignored, "the job already moved to the rescheduled meeting")
+                    : Stale(job, change) is { } stale ? (SourceJobStatus.Ignored, stale)
+                    : job.State == JobState.Cancelled ? (SourceJobStatus.Cancelled, "already cancelled")
+                    : job.State != JobState.Scheduled ? (SourceJobStatus.Ignored, $"too late to cancel: the job is {Describe(job.State)}")
+                    : (SourceJobStatus.Cancelled, forReschedule ? "cancelled until the rescheduled meeting arrives" : "job cancelled");
+                return verdict.Status != SourceJobStatus.Cancelled || job.State == JobState.Cancelled ? null : Stamp(job, change) with
                 {
                     State = JobState.Cancelled,
                     NextAttemptAt = null,
                     CancelReason = forReschedule ? CancelReasons.Rescheduled : CancelReasons.Source,
                     UpdatedAt = Now(),
-                },
-                cancellationToken).ConfigureAwait(false);
-            if (cancelled is not null)
-            {
-                Log.SourceCancelled(logger, cancelled.Id, forReschedule);
-                return new SourceJobResult(SourceJobStatus.Cancelled, cancelled, forReschedule ? "cancelled until the rescheduled meeting arrives" : "job cancelled");
-            }
+                };
+            },
+            cancellationToken,
+            found).ConfigureAwait(false);
+        switch (update.Status)
+        {
+            case LedgerUpdateStatus.Updated:
+                Log.SourceCancelled(logger, update.Job!.Id, forReschedule);
+                return new SourceJobResult(SourceJobStatus.Cancelled, update.Job, verdict.Reason);
+            case LedgerUpdateStatus.Unchanged:
+                return new SourceJobResult(verdict.Status, update.Job, verdict.Reason);
+            default:
+                return new SourceJobResult(SourceJobStatus.Ignored, null, update.Job is null ? "no job for this meeting" : "the job kept changing; try again");
         }
-
-        return new SourceJobResult(SourceJobStatus.Ignored, null, "the job kept changing; try again");
     }
 
     /// <summary>
@@ -277,10 +290,11 @@ public sealed partial class SourceJobs(
 
     private static string Describe(JobState state) => state.ToString().ToLowerInvariant();
 
-    private async Task<DispatchJob?> ReplaceScheduledAsync(DispatchJob existing, DispatchJobRequest request, SourceChange change, string? replacedBy, CancellationToken cancellationToken)
+    /// <summary>The job as the source wants it now: scheduled for the request's time, with its own wake-up.</summary>
+    private DispatchJob Rescheduled(DispatchJob existing, DispatchJobRequest request, SourceChange change, string? replacedBy)
     {
         var dispatchAt = request.DispatchAt ?? existing.DispatchAt;
-        var moved = Stamp(existing, change) with
+        return Stamp(existing, change) with
         {
             MeetingId = request.Dispatch.MeetingId,
             AgentId = request.Dispatch.AgentId,
@@ -295,18 +309,16 @@ public sealed partial class SourceJobs(
             WakeFor = wake.CanWake(dispatchAt) ? dispatchAt : null,
             UpdatedAt = Now(),
         };
-        var saved = await ledger.TryReplaceAsync(moved, cancellationToken).ConfigureAwait(false);
-        if (saved?.WakeFor is { } due)
+    }
+
+    private async Task MovedAsync(DispatchJob saved, CancellationToken cancellationToken)
+    {
+        if (saved.WakeFor is { } due)
         {
             await wake.SendAsync(saved.Id, due, cancellationToken).ConfigureAwait(false);
         }
 
-        if (saved is not null)
-        {
-            Log.SourceMoved(logger, saved.Id, saved.DispatchAt);
-        }
-
-        return saved;
+        Log.SourceMoved(logger, saved.Id, saved.DispatchAt);
     }
 
     private static bool SameDispatch(DispatchJob job, DispatchJobRequest request)

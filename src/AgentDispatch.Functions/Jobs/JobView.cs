@@ -32,7 +32,7 @@ public sealed record JobView(
         ArgumentNullException.ThrowIfNull(job);
         return new JobView(
             job.Id,
-            Wire(job.State),
+            JobStates.Wire(job.State),
             job.MeetingId,
             job.AgentId,
             job.VersionId,
@@ -51,24 +51,6 @@ public sealed record JobView(
             job.CreatedAt,
             job.UpdatedAt,
             job.UpstreamResponse);
-    }
-
-    public static string Wire(JobState state) => state.ToString().ToLowerInvariant();
-
-    /// <summary>Exactly one state's name, any letter case: not a number, not a list, no spaces.</summary>
-    public static bool TryParseState(string text, out JobState state)
-    {
-        foreach (var candidate in Enum.GetValues<JobState>())
-        {
-            if (string.Equals(candidate.ToString(), text, StringComparison.OrdinalIgnoreCase))
-            {
-                state = candidate;
-                return true;
-            }
-        }
-
-        state = default;
-        return false;
     }
 }
 

@@ -1,8 +1,6 @@
 using AgentDispatch.Functions.Http;
 using AgentDispatch.Jobs;
-using AgentDispatch.Storage;
 using AgentDispatch.Webhooks;
-using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
@@ -55,38 +53,28 @@ public sealed class WebhookFunctions(WebhookReceiver receiver)
             return problem;
         }
 
-        WebhookReceipt receipt;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Deadline);
-        try
-        {
-            receipt = await receiver.ReceiveAsync(provider, read.Body, name => Header(request, name), deadline.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RequestFailedException || StorageFailures.IsTransient(ex, out _) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            // Storage failed or was too slow: nothing is lost, the sender retries and the retry lands on the same job.
-            return new WithHeaderResult(
-                Problems.Status(StatusCodes.Status503ServiceUnavailable, "webhook-storage-unavailable", "The delivery could not be stored right now; retry it.", "Storage did not answer in time or failed."),
-                "Retry-After",
-                "10");
-        }
-
-        return receipt.Kind switch
-        {
-            ReceiptKind.NotConfigured => Problems.Status(StatusCodes.Status503ServiceUnavailable, "webhook-not-configured", "This webhook endpoint is not configured.", receipt.Reason),
-            ReceiptKind.Unavailable => new WithHeaderResult(
-                Problems.Status(StatusCodes.Status503ServiceUnavailable, "webhook-secret-unavailable", "The signing secret cannot be read right now.", receipt.Reason),
-                "Retry-After",
-                "30"),
-            ReceiptKind.Unauthorized => Problems.Status(StatusCodes.Status401Unauthorized, "webhook-signature", "The delivery's signature is not valid.", receipt.Reason),
-            ReceiptKind.Invalid => Problems.Validation(receipt.Errors!),
-            ReceiptKind.Ignored => TypedResults.Json(new WebhookAck("ignored", receipt.Reason, receipt.Result?.Job?.Id), FunctionsJsonContext.Default.WebhookAck),
-            _ => TypedResults.Json(
-                new WebhookAck(Status(receipt.Result!.Status), receipt.Reason, receipt.Result.Job?.Id, receipt.Result.Rule),
-                FunctionsJsonContext.Default.WebhookAck,
-                statusCode: StatusCodes.Status202Accepted),
-        };
+        return await StorageOutage.GuardAsync(
+            async ct => Answer(await receiver.ReceiveAsync(provider, read.Body, name => Header(request, name), ct).ConfigureAwait(false)),
+            cancellationToken,
+            Deadline,
+            "webhook-storage-unavailable").ConfigureAwait(false);
     }
+
+    private static IResult Answer(WebhookReceipt receipt) => receipt.Kind switch
+    {
+        ReceiptKind.NotConfigured => Problems.Status(StatusCodes.Status503ServiceUnavailable, "webhook-not-configured", "This webhook endpoint is not configured.", receipt.Reason),
+        ReceiptKind.Unavailable => new WithHeaderResult(
+            Problems.Status(StatusCodes.Status503ServiceUnavailable, "webhook-secret-unavailable", "The signing secret cannot be read right now.", receipt.Reason),
+            "Retry-After",
+            "30"),
+        ReceiptKind.Unauthorized => Problems.Status(StatusCodes.Status401Unauthorized, "webhook-signature", "The delivery's signature is not valid.", receipt.Reason),
+        ReceiptKind.Invalid => Problems.Validation(receipt.Errors!),
+        ReceiptKind.Ignored => TypedResults.Json(new WebhookAck("ignored", receipt.Reason, receipt.Result?.Job?.Id), FunctionsJsonContext.Default.WebhookAck),
+        _ => TypedResults.Json(
+            new WebhookAck(Status(receipt.Result!.Status), receipt.Reason, receipt.Result.Job?.Id, receipt.Result.Rule),
+            FunctionsJsonContext.Default.WebhookAck,
+            statusCode: StatusCodes.Status202Accepted),
+    };
 
     /// <summary>
     /// One header's value. Repeated <c>webhook-signature</c> headers are joined (each may carry signatures

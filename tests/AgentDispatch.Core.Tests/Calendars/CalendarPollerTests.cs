@@ -77,7 +77,7 @@ public sealed class CalendarPollerTests(AzuriteCollectionFixture azurite)
     }
 
     private static async Task<List<DispatchJob>> Jobs(JobsHarness harness)
-        => [.. (await harness.Jobs.ListAsync(null, null, 100, null, CancellationToken.None)).Items.OrderBy(j => j.DispatchAt)];
+        => [.. (await harness.Jobs.ListAsync(null, null, 100, null, CancellationToken.None))!.Items.OrderBy(j => j.DispatchAt)];
 
     [Fact]
     public async Task Poll_CreatesAJobPerOccurrenceInTheHorizon_AndPollingAgainCreatesNothing()

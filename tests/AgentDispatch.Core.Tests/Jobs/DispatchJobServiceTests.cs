@@ -180,7 +180,8 @@ public sealed class DispatchJobServiceTests(AzuriteCollectionFixture azurite)
         var pages = 0;
         do
         {
-            var page = await harness.Jobs.ListAsync("meeting-a", JobState.Scheduled, 2, cursor, CancellationToken.None);
+            var page = await harness.Jobs.ListAsync("meeting-a", JobState.Scheduled, 2, cursor, CancellationToken.None)
+                ?? throw new InvalidOperationException("a cursor this API gave out was refused");
             seen.AddRange(page.Items);
             cursor = page.Next;
             pages++;
@@ -191,7 +192,7 @@ public sealed class DispatchJobServiceTests(AzuriteCollectionFixture azurite)
         Assert.All(seen, j => Assert.Equal(("meeting-a", JobState.Scheduled), (j.MeetingId, j.State)));
         Assert.Equal(5, seen.Select(j => j.Id).Distinct().Count());
         Assert.True(pages >= 3);
-        Assert.Single((await harness.Jobs.ListAsync("meeting-a", JobState.Assigned, 50, null, CancellationToken.None)).Items);
+        Assert.Single((await harness.Jobs.ListAsync("meeting-a", JobState.Assigned, 50, null, CancellationToken.None))!.Items);
     }
 
     [Theory]

@@ -46,7 +46,7 @@ public sealed class ScheduleRunnerTests(AzuriteCollectionFixture azurite)
     private static DateTimeOffset At(string utc) => ScheduleTests.At(utc);
 
     private static async Task<List<DispatchJob>> JobsAsync(JobsHarness harness)
-        => [.. (await harness.Jobs.ListAsync(Meeting, null, 100, null, CancellationToken.None)).Items.OrderBy(j => j.DispatchAt)];
+        => [.. (await harness.Jobs.ListAsync(Meeting, null, 100, null, CancellationToken.None))!.Items.OrderBy(j => j.DispatchAt)];
 
     private static string[] DispatchTimes(IEnumerable<DispatchJob> jobs)
         => [.. jobs.Select(j => j.DispatchAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture))];

@@ -65,7 +65,7 @@ public sealed class WebhookFlowTests(AzuriteCollectionFixture azurite)
     }
 
     private static async Task<List<DispatchJob>> AllJobs(JobsHarness harness)
-        => [.. (await harness.Jobs.ListAsync(null, null, 100, null, CancellationToken.None)).Items];
+        => [.. (await harness.Jobs.ListAsync(null, null, 100, null, CancellationToken.None))!.Items];
 
     [Fact]
     public async Task Calendly_Created_SchedulesTheAgentBeforeTheStartWithItsVariables()

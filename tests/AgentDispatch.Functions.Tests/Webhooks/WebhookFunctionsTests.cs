@@ -141,7 +141,7 @@ public sealed class WebhookFunctionsTests(AzuriteCollectionFixture azurite) : IA
     private static (byte[], Dictionary<string, string>) WithHeaders(byte[] body, Func<byte[], Dictionary<string, string>> sign) => (body, sign(body));
 
     private static async Task<List<DispatchJob>> Ledger(FunctionsTestHost host)
-        => [.. (await host.Services.GetRequiredService<DispatchJobService>().ListAsync(null, null, 100, null, CancellationToken.None)).Items];
+        => [.. (await host.Services.GetRequiredService<DispatchJobService>().ListAsync(null, null, 100, null, CancellationToken.None))!.Items];
 
     private static JsonObject Json(FunctionResponse response) => JsonNode.Parse(response.Body)!.AsObject();
 
@@ -158,7 +158,7 @@ public sealed class WebhookFunctionsTests(AzuriteCollectionFixture azurite) : IA
         Assert.Equal(status, response.Status);
         Assert.StartsWith("application/problem+json", response.ContentType, StringComparison.Ordinal);
         var problem = Json(response);
-        Assert.Equal(Http.Problems.TypePrefix + type, (string?)problem["type"]);
+        Assert.Equal(AgentDispatch.Functions.Http.Problems.TypePrefix + type, (string?)problem["type"]);
         Assert.Equal(status, (int?)problem["status"]);
     }
 

@@ -78,7 +78,8 @@ public sealed class LedgerProbe
         string? cursor = null;
         do
         {
-            var page = await _ledger.ListAsync(null, null, 1000, cursor, cancellationToken);
+            var page = await _ledger.ListAsync(null, null, 1000, cursor, cancellationToken)
+                ?? throw new InvalidOperationException("a cursor the ledger gave out was refused");
             jobs.AddRange(page.Items);
             cursor = page.Next;
         }
