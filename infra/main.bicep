@@ -1,6 +1,6 @@
 // AgentDispatch on Azure: a Function App on a Flex Consumption plan running as a user-assigned
 // managed identity, with Storage (shared keys off), Key Vault (RBAC only), Application Insights
-// (local auth off) and the narrowest role assignments that work. `azd up` deploys it (see DEPLOY.md).
+// (local auth off) and the narrowest role assignments that work. `azd up` deploys it (see docs/deploy.md).
 targetScope = 'subscription'
 
 @minLength(1)

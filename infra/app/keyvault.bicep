@@ -17,7 +17,7 @@ param tags {
 param softDeleteRetentionInDays int
 
 // The vault holds the VideoSDK token (or API key and secret) and the webhook signing secrets. Nothing
-// in this template writes a secret: their values are put in by hand (see infra/DEPLOY.md), and the
+// in this template writes a secret: their values are put in by hand (see docs/deploy.md), and the
 // app reads them by the names in its settings. Access is Azure RBAC only: no access policies.
 resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace AgentDispatch.Functions.Dispatch;
 
-/// <summary>The HTTP answer for each dispatch outcome (the README's status table).</summary>
+/// <summary>The HTTP answer for each dispatch outcome (the status table in docs/http-api.md).</summary>
 public static class DispatchResults
 {
     /// <summary>Sent with a capacity answer when VideoSDK gave no <c>Retry-After</c> of its own.</summary>

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace AgentDispatch.Functions.Http;
 
-/// <summary>RFC 7807 problem responses (<c>application/problem+json</c>); the README lists the types.</summary>
+/// <summary>RFC 7807 problem responses (<c>application/problem+json</c>); docs/http-api.md lists the types.</summary>
 public static class Problems
 {
     public const string TypePrefix = "urn:agentdispatch:problem:";

@@ -4,7 +4,7 @@ using AgentDispatch.Jobs;
 namespace AgentDispatch.Webhooks.Standard;
 
 /// <summary>
-/// The generic meeting event carried over Standard Webhooks (documented in the README):
+/// The generic meeting event carried over Standard Webhooks (documented in docs/event-sources.md):
 /// <c>{"type": "meeting.scheduled" | "meeting.rescheduled" | "meeting.cancelled", "meeting": {"id", "meetingId" or "joinUrl",
 /// "title", "startTime", "endTime", "timeZone", "organizer": {"name", "email"}, "attendees": [...], "location", "description"}}</c>.
 /// The job is keyed by <c>meeting.id</c>, so a reschedule or cancel finds it. Changes are ordered by the
