@@ -48,6 +48,15 @@ public sealed partial class TriggerSettingsCatalogueTests
         Assert.Contains(name, AppSettings.RequiredInAzure);
     }
 
+    [Theory]
+    [MemberData(nameof(Catalogue))]
+    public void TheDocs_ListItWithItsDefault(string name)
+    {
+        var docs = File.ReadAllLines(Path.Combine(RepositoryFiles.Root, "docs", "configuration.md"));
+
+        Assert.Contains(docs, line => line.StartsWith($"| `{name}` | `{TriggerSettings.Defaults[name]}` |", StringComparison.Ordinal));
+    }
+
     [GeneratedRegex("\"%([A-Za-z0-9_]+)%\"")]
     private static partial Regex SettingInBindingExpression();
 }
