@@ -112,10 +112,4 @@ public sealed partial class MeetingEventProcessor(
 
         return new EventResult(SourceJobStatus.Ignored, reason);
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(400, LogLevel.Information, "{Source} event ({Kind}): {Status}, {Reason} (job {DispatchId}, rule {Rule})")]
-        public static partial void Processed(ILogger logger, string source, MeetingEventKind kind, SourceJobStatus status, string reason, string? dispatchId, string? rule);
-    }
 }

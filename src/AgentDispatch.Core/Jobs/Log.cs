@@ -50,4 +50,10 @@ internal static partial class Log
 
     [LoggerMessage(114, LogLevel.Error, "Ledger row {RowId} could not be read as a job and was skipped")]
     public static partial void BadRow(ILogger logger, string rowId, Exception exception);
+
+    [LoggerMessage(300, LogLevel.Information, "Job {DispatchId} cancelled by its source (for a reschedule: {ForReschedule})")]
+    public static partial void SourceCancelled(ILogger logger, string dispatchId, bool forReschedule);
+
+    [LoggerMessage(301, LogLevel.Information, "Job {DispatchId} moved by its source to {DispatchAt:o}")]
+    public static partial void SourceMoved(ILogger logger, string dispatchId, DateTimeOffset dispatchAt);
 }

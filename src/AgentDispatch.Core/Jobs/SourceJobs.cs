@@ -24,7 +24,7 @@ public sealed record SourceJobResult(SourceJobStatus Status, DispatchJob? Job, s
 /// reschedule that makes a new booking) keeps one job: the job follows the chain A → B → C, and each
 /// old key resolves to it through an alias but can no longer change it.
 /// </summary>
-public sealed partial class SourceJobs(
+public sealed class SourceJobs(
     DispatchLedger ledger,
     DispatchJobService jobs,
     WakeQueue wake,
@@ -348,15 +348,6 @@ public sealed partial class SourceJobs(
     };
 
     private DateTimeOffset Now() => Instants.Ms(time.GetUtcNow());
-
-    private static partial class Log
-    {
-        [LoggerMessage(300, LogLevel.Information, "Job {DispatchId} cancelled by its source (for a reschedule: {ForReschedule})")]
-        public static partial void SourceCancelled(ILogger logger, string dispatchId, bool forReschedule);
-
-        [LoggerMessage(301, LogLevel.Information, "Job {DispatchId} moved by its source to {DispatchAt:o}")]
-        public static partial void SourceMoved(ILogger logger, string dispatchId, DateTimeOffset dispatchAt);
-    }
 }
 
 /// <summary>When the source says a change happened, and its delivery id, for ordering and replays.</summary>

@@ -132,16 +132,4 @@ public sealed partial class WebhookReceiver(
 
         return result;
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(500, LogLevel.Warning, "{Provider} webhook refused: {Reason} ({Bytes} bytes); nothing stored")]
-        public static partial void Rejected(ILogger logger, WebhookProvider provider, string reason, int bytes);
-
-        [LoggerMessage(501, LogLevel.Error, "{Provider} webhook not accepted: {Problem}")]
-        public static partial void NotConfigured(ILogger logger, WebhookProvider provider, string problem);
-
-        [LoggerMessage(502, LogLevel.Warning, "{Provider} webhook signed but not understood: {Errors}")]
-        public static partial void Invalid(ILogger logger, WebhookProvider provider, string errors);
-    }
 }

@@ -63,12 +63,6 @@ public sealed partial class DispatchQueueFunctions(
         Log.Poisoned(logger, message.MessageId, queue, reason, errors.ToString());
         await poison.SendAsync(queue, message.MessageId, message.DequeueCount, message.Body.ToString(), reason, errors.ToDictionary(), cancellationToken).ConfigureAwait(false);
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(200, LogLevel.Warning, "Message {MessageId} from {Queue} moved to the poison queue at once: {Reason} {Errors}")]
-        public static partial void Poisoned(ILogger logger, string messageId, string queue, string reason, string errors);
-    }
 }
 
 /// <summary>The sweep on a timer (<c>%DISPATCH_SWEEP_SCHEDULE%</c>, every minute by default).</summary>
