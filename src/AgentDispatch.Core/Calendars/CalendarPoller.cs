@@ -14,7 +14,7 @@ public sealed record CalendarPollReport(int Feeds, int Created, int Moved, int C
 /// jobs whose occurrences are gone are cancelled. A feed that cannot be fetched or read changes
 /// nothing: a feed briefly down must not look like a feed emptied. Polling twice creates nothing new.
 /// </summary>
-public sealed partial class CalendarPoller(
+public sealed class CalendarPoller(
     CalendarFeedFetcher fetcher,
     MeetingEventProcessor processor,
     SourceJobs jobs,
@@ -36,7 +36,7 @@ public sealed partial class CalendarPoller(
             {
                 // Storage failing halfway through one feed must not starve the others. Nothing was
                 // cancelled for it (that step runs last), and the next poll picks up where this one stopped.
-                Log.FeedFailed(logger, feed.Name, ex);
+                Log.PollFailed(logger, feed.Name, ex);
                 report = new CalendarPollReport(1, 0, 0, 0, 0, 0, 1);
             }
 
@@ -95,20 +95,5 @@ public sealed partial class CalendarPoller(
         cancelled += await jobs.CancelMissingAsync(origin, present, now, parsed.WindowEnd, keep, cancellationToken).ConfigureAwait(false);
         Log.Polled(logger, feed.Name, parsed.Occurrences.Count, created, moved, cancelled, unchanged, ignored);
         return new CalendarPollReport(1, created, moved, cancelled, unchanged, ignored, 0);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(800, LogLevel.Warning, "Calendar feed {Feed} skipped this poll, its jobs left as they are: {Reason}")]
-        public static partial void FeedSkipped(ILogger logger, string feed, string reason);
-
-        [LoggerMessage(801, LogLevel.Information, "Calendar feed {Feed}: {Occurrences} occurrences; {Created} created, {Moved} moved, {Cancelled} cancelled, {Unchanged} unchanged, {Ignored} ignored")]
-        public static partial void Polled(ILogger logger, string feed, int occurrences, int created, int moved, int cancelled, int unchanged, int ignored);
-
-        [LoggerMessage(803, LogLevel.Error, "Calendar feed {Feed} failed this poll; its other work goes on and the next poll tries again")]
-        public static partial void FeedFailed(ILogger logger, string feed, Exception exception);
-
-        [LoggerMessage(802, LogLevel.Warning, "Calendar feed {Feed}: {Problem}")]
-        public static partial void Problem(ILogger logger, string feed, string problem);
     }
 }

@@ -6,10 +6,30 @@ namespace AgentDispatch.Calendars;
 /// The component structure of an iCalendar text, read line by line without interpreting values.
 /// Ical.Net cannot say whether a VEVENT had a UID (it invents a random one when it is missing, which would
 /// give the event a new job key on every poll), and it rejects a whole file for one bad RRULE; this
-/// outline answers the first and lets the parser re-read the file one VEVENT at a time for the second.
+/// outline answers the first and lets <see cref="IcsLoader"/> re-read the file one VEVENT at a time for the second.
 /// </summary>
+/// <remarks>
+/// Each VEVENT keeps only the properties the calendar code reads: those that decide when and whether an
+/// occurrence happens (<see cref="TimingProperties"/>) and those a meeting event is made of
+/// (<see cref="MeetingProperties"/>). Everything else is left out before Ical.Net sees it: CREATED,
+/// LAST-MODIFIED, DTSTAMP, X- properties, ATTACH, VALARM and any other nested component. None of them is
+/// read, and Ical.Net rejects the whole VEVENT for one of them it cannot parse (Google exports carry
+/// <c>CREATED:00001231T000000Z</c>), which would lose every occurrence of the series.
+/// </remarks>
 internal sealed class IcsOutline
 {
+    /// <summary>What decides when and whether an occurrence happens; a bad one still makes its series unread.</summary>
+    public static readonly IReadOnlySet<string> TimingProperties = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID", "STATUS", "SEQUENCE",
+    };
+
+    /// <summary>What a meeting event is made of; one Ical.Net cannot read is left out and said so, its occurrences kept.</summary>
+    public static readonly IReadOnlySet<string> MeetingProperties = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "SUMMARY", "LOCATION", "URL", "DESCRIPTION", "ORGANIZER", "ATTENDEE",
+    };
+
     private IcsOutline(string? error, IReadOnlyList<Block> events)
     {
         Error = error;
@@ -22,16 +42,38 @@ internal sealed class IcsOutline
     /// <summary>The VEVENTs directly inside a VCALENDAR, in file order (the order Ical.Net lists them in).</summary>
     public IReadOnlyList<Block> Events { get; }
 
-    /// <param name="Text">The VEVENT's lines as they were (folded), BEGIN to END.</param>
+    /// <param name="Properties">The VEVENT's own properties that are read, in file order.</param>
     /// <param name="Uid">The UID property's raw value, or null when the VEVENT has none.</param>
     /// <param name="HasRecurrenceId">Whether it overrides one occurrence of a series.</param>
-    public sealed record Block(string Text, string? Uid, bool HasRecurrenceId);
+    public sealed record Block(IReadOnlyList<Property> Properties, string? Uid, bool HasRecurrenceId)
+    {
+        /// <summary>The VEVENT as Ical.Net is given it: BEGIN, the properties read, END.</summary>
+        public string Text => TextWithout([]);
+
+        public string TextWithout(IReadOnlyCollection<Property> leftOut)
+        {
+            var text = new StringBuilder("BEGIN:VEVENT\r\n");
+            foreach (var property in Properties.Where(p => !leftOut.Contains(p)))
+            {
+                text.Append(property.Raw).Append("\r\n");
+            }
+
+            return text.Append("END:VEVENT\r\n").ToString();
+        }
+    }
+
+    /// <param name="Name">The property name in upper case (<c>ORGANIZER</c>).</param>
+    /// <param name="Raw">Its lines as they were (folded).</param>
+    public sealed record Property(string Name, string Raw)
+    {
+        public bool DecidesTiming => TimingProperties.Contains(Name);
+    }
 
     public static IcsOutline Read(string text)
     {
         var events = new List<Block>();
         var stack = new Stack<string>();
-        StringBuilder? current = null;
+        List<Property>? current = null;
         string? uid = null;
         var hasRecurrenceId = false;
         var sawCalendar = false;
@@ -49,7 +91,6 @@ internal sealed class IcsOutline
                 sawCalendar = true;
             }
 
-            current?.Append(raw).Append("\r\n");
             if (name.Equals("BEGIN", StringComparison.OrdinalIgnoreCase))
             {
                 var component = ValueOf(line).Trim().ToUpperInvariant();
@@ -61,7 +102,7 @@ internal sealed class IcsOutline
                 stack.Push(component);
                 if (component == "VEVENT" && stack.Count == 2)
                 {
-                    current = new StringBuilder().Append(raw).Append("\r\n");
+                    current = [];
                     uid = null;
                     hasRecurrenceId = false;
                 }
@@ -77,20 +118,26 @@ internal sealed class IcsOutline
                 stack.Pop();
                 if (component == "VEVENT" && stack.Count == 1 && current is not null)
                 {
-                    events.Add(new Block(current.ToString(), uid, hasRecurrenceId));
+                    events.Add(new Block(current, uid, hasRecurrenceId));
                     current = null;
                 }
             }
             else if (current is not null && stack.Count == 2)
             {
-                // Only the VEVENT's own properties: a VALARM inside it has no UID of the event.
-                if (name.Equals("UID", StringComparison.OrdinalIgnoreCase))
+                // Only the VEVENT's own properties: a VALARM inside it has no UID of the event, and is left out.
+                var property = name.ToUpperInvariant();
+                if (property == "UID")
                 {
                     uid = ValueOf(line).Trim();
                 }
-                else if (name.Equals("RECURRENCE-ID", StringComparison.OrdinalIgnoreCase))
+                else if (property == "RECURRENCE-ID")
                 {
                     hasRecurrenceId = true;
+                }
+
+                if (TimingProperties.Contains(property) || MeetingProperties.Contains(property))
+                {
+                    current.Add(new Property(property, raw));
                 }
             }
         }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using AgentDispatch.Configuration;
 using AgentDispatch.Dispatch;
 using AgentDispatch.Requests;
+using AgentDispatch.Time;
 using Cronos;
 
 namespace AgentDispatch.Schedules;
@@ -49,71 +50,6 @@ public static class ScheduleParser
         return schedules;
     }
 
-    /// <summary>A time zone by IANA id (<c>Europe/Berlin</c>) or Windows id, whichever this machine's time zone data uses.</summary>
-    public static TimeZoneInfo? FindTimeZone(string id)
-    {
-        ArgumentNullException.ThrowIfNull(id);
-        if (Find(id) is { } zone)
-        {
-            return zone;
-        }
-
-        // .NET converts between IANA and Windows ids itself when ICU is available; this covers Windows in NLS mode.
-        if (TimeZoneInfo.TryConvertIanaIdToWindowsId(id, out var windowsId) && Find(windowsId) is { } fromIana)
-        {
-            return fromIana;
-        }
-
-        return TimeZoneInfo.TryConvertWindowsIdToIanaId(id, out var ianaId) ? Find(ianaId) : null;
-
-        static TimeZoneInfo? Find(string id)
-        {
-            try
-            {
-                return TimeZoneInfo.FindSystemTimeZoneById(id);
-            }
-            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-            {
-                return null;
-            }
-        }
-    }
-
-    /// <summary>A cron expression of 5 fields (minute first) or 6 (second first), or a macro such as <c>@daily</c>.</summary>
-    public static CronExpression? ParseCron(string text, out string? error)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var trimmed = text.Trim();
-        var format = CronFormat.Standard;
-        if (!trimmed.StartsWith('@'))
-        {
-            var fields = trimmed.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Length;
-            if (fields is not (5 or 6))
-            {
-                error = $"it has {fields} fields; 5 are expected (minute hour day-of-month month day-of-week), or 6 with seconds first.";
-                return null;
-            }
-
-            format = fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard;
-        }
-
-        try
-        {
-            error = null;
-            return CronExpression.Parse(trimmed, format);
-        }
-        catch (CronFormatException ex)
-        {
-            error = ex.Message;
-        }
-        catch (MissingSeedException)
-        {
-            error = "'H' (a time picked by hashing) is not supported; write the time.";
-        }
-
-        return null;
-    }
-
     private static Schedule? Parse(ScheduleSettings entry, List<string> failures)
     {
         var path = entry.Path;
@@ -152,12 +88,12 @@ public static class ScheduleParser
                 failures.Add($"{path}:Cron is required: a cron expression such as '0 9 * * 1-5' (09:00 on weekdays).");
             }
         }
-        else if ((expression = ParseCron(cronText, out var cronError)) is null)
+        else if (!CronParser.TryParse(cronText, out expression, out var cronError))
         {
             failures.Add($"{path}:Cron is not a valid cron expression: {cronError}");
         }
 
-        var timeZone = FindTimeZone(timeZoneId);
+        var timeZone = TimeZoneLookup.Find(timeZoneId);
         if (timeZone is null && !IsReference(entry.TimeZone))
         {
             failures.Add($"{path}:TimeZone '{timeZoneId}' is not a time zone this machine knows: use an IANA id such as Europe/Berlin (or UTC, the default).");

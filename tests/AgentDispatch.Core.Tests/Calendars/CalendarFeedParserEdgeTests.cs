@@ -257,6 +257,57 @@ public sealed class CalendarFeedParserEdgeTests
     }
 
     [Fact]
+    public void Parse_UnreadableSidePropertiesInAnOverride_KeepTheSeriesAndTheMove()
+    {
+        var moved = Event("daily", "RECURRENCE-ID:20260310T100000Z", "DTSTART:20260310T150000Z", "SEQUENCE:1", "CREATED:00001231T000000Z", "LAST-MODIFIED:00001231T000000Z",
+            "BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER;VALUE=DATE-TIME:00001231T000000Z", "END:VALARM");
+
+        var result = Parse(Calendar(DailySeries, moved));
+
+        Assert.Equal([Utc(3, 9, 10), Utc(3, 10, 15), Utc(3, 11, 10)], result.Occurrences.Select(o => o.Start!.Value));
+        Assert.Equal(Key("daily", "2026-03-10T10:00:00.0000000Z"), result.Occurrences[1].Key);
+        Assert.Empty(result.UnreadUids);
+        Assert.Empty(result.Problems);
+    }
+
+    [Fact]
+    public void Parse_LineThatIsNoPropertyInsideAnEvent_IsIgnored()
+    {
+        var result = Parse(Calendar(Event("odd", "DTSTART:20260310T100000Z", "this line is not a property")));
+
+        Assert.Equal(Utc(3, 10, 10), Assert.Single(result.Occurrences).Start);
+        Assert.Empty(result.UnreadUids);
+    }
+
+    [Fact]
+    public void Parse_UnreadableMeetingProperty_IsLeftOutAndSaidSo_TheOccurrenceIsKept()
+    {
+        var result = Parse(Calendar(Event("qp", "DTSTART:20260310T100000Z", "SUMMARY:Planning", "LOCATION:Room 4", "DESCRIPTION;ENCODING=QUOTED-PRINTABLE:Join=3A room 4")));
+
+        var occurrence = Assert.Single(result.Occurrences);
+        Assert.Equal((Utc(3, 10, 10), "Planning"), (occurrence.Start!.Value, occurrence.Title));
+        Assert.Equal(new Dictionary<string, string> { [MeetingEvent.Fields.Location] = "Room 4" }, occurrence.Texts);
+        Assert.Empty(result.UnreadUids);
+        Assert.Equal(
+            ["VEVENT #1 ('Planning' (UID qp)) has a DESCRIPTION that could not be read (Encoding 'QUOTED-PRINTABLE' is not supported.): left out, its occurrences are read without it."],
+            result.Problems);
+    }
+
+    [Fact]
+    public void Parse_UnreadableTimingPropertyBesideUnreadableSideOnes_StillLeavesTheSeriesUnread()
+    {
+        var series = Event("daily", "DTSTART:20260301T100000Z", "RRULE:FREQ=DAILY", "EXDATE:00001231T000000Z", "CREATED:00001231T000000Z");
+
+        var result = Parse(Calendar(series, Event("ok", "DTSTART:20260310T110000Z")));
+
+        Assert.Equal([Key("ok", "single")], result.Occurrences.Select(o => o.Key));
+        Assert.Equal(["daily"], result.UnreadUids);
+        var problem = Assert.Single(result.Problems);
+        Assert.StartsWith("VEVENT #1 (UID daily) could not be read (", problem, StringComparison.Ordinal);
+        Assert.EndsWith("): its meetings are left as they are.", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_EmptyCalendar_HasNoOccurrences()
     {
         var result = Parse(Calendar());

@@ -148,11 +148,4 @@ public sealed class ScheduleTests
         Assert.Null(schedule.Dispatch.VersionId);
         Assert.Null(schedule.Dispatch.Metadata);
     }
-
-    [Theory]
-    [InlineData("Europe/Berlin")]
-    [InlineData("W. Europe Standard Time")]
-    [InlineData("UTC")]
-    public void FindTimeZone_TakesIanaAndWindowsIds(string id)
-        => Assert.NotNull(ScheduleParser.FindTimeZone(id));
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AgentDispatch.Time;
 
 namespace AgentDispatch.Events.Routing;
 
@@ -74,15 +75,10 @@ public sealed partial class EventTemplate
             return null;
         }
 
-        try
-        {
-            var zone = e.TimeZone is { } id ? TimeZoneInfo.FindSystemTimeZoneById(id) : TimeZoneInfo.Utc;
-            return TimeZoneInfo.ConvertTime(start, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            return start.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
-        }
+        var zone = e.TimeZone is { } id ? TimeZoneLookup.Find(id) : TimeZoneInfo.Utc;
+        return zone is null
+            ? start.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)
+            : TimeZoneInfo.ConvertTime(start, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
     }
 
     [GeneratedRegex(@"\{\{\s*(?<name>[A-Za-z.]+)\s*\}\}", RegexOptions.CultureInvariant)]

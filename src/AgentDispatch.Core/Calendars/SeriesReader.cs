@@ -1,0 +1,244 @@
+using Ical.Net.CalendarComponents;
+using Ical.Net.DataTypes;
+using Ical.Net.Evaluation;
+
+namespace AgentDispatch.Calendars;
+
+/// <summary>
+/// One UID's VEVENTs as occurrences in the window: the series expanded (RRULE, RDATE, EXDATE), each
+/// RECURRENCE-ID override put in its slot (the highest SEQUENCE wins), and a series that cannot be read
+/// reported unread rather than half-read.
+/// </summary>
+internal static class SeriesReader
+{
+    // Ical.Net steps through a rule one FREQ interval at a time; a rule that can never match
+    // (BYMONTH=2;BYMONTHDAY=30) would step forever without this.
+    private static readonly EvaluationOptions Evaluation = new() { MaxUnmatchedIncrementsLimit = 100_000 };
+
+    public static void Read(string uid, List<FeedComponent> components, FeedReading reading)
+    {
+        if (components.FirstOrDefault(c => c.Event is null) is { } broken)
+        {
+            reading.Unread(uid, $"VEVENT #{broken.Number} (UID {uid}) could not be read ({broken.LoadError}): its meetings are left as they are.");
+            return;
+        }
+
+        var masters = components.Where(c => !c.IsOverride).Select(c => c.Event!).ToList();
+        CalendarEvent? master = null;
+        if (masters.Count > 0)
+        {
+            master = Latest(masters);
+            if (masters.Count > 1)
+            {
+                reading.Problems.Add($"UID {uid} has {masters.Count} VEVENTs without RECURRENCE-ID: the one with the highest SEQUENCE is used.");
+            }
+        }
+
+        CheckedEvent? checkedMaster = null;
+        if (master is not null)
+        {
+            checkedMaster = EventTimes.Check(uid, master, reading, out var allDay);
+            if (checkedMaster is null)
+            {
+                if (!allDay)
+                {
+                    // A series that cannot be read says nothing about its overrides' slots either.
+                    return;
+                }
+
+                // Said only for events on the days in the window: a feed's history of all-day events is no news.
+                if (HasOccurrenceInWindow(master, reading))
+                {
+                    reading.Problems.Add($"{FeedReading.Label(master, uid)} is an all-day event: skipped, it has no time to dispatch at.");
+                }
+
+                return;
+            }
+        }
+
+        // The override that counts for a slot is the one with the highest SEQUENCE (the last one on a tie).
+        var overrides = new Dictionary<DateTime, CalendarEvent>();
+        try
+        {
+            foreach (var slot in components.Where(c => c.IsOverride).Select(c => c.Event!).ToLookup(e => SlotOf(e, master)))
+            {
+                overrides[slot.Key] = Latest([.. slot]);
+            }
+        }
+        catch (Exception ex) when (IcsLoader.IsParseFailure(ex))
+        {
+            // Without its slot an override could be neither applied nor told apart from the series.
+            reading.Unread(uid, $"UID {uid} has a RECURRENCE-ID that could not be read ({ex.Message}): its meetings are left as they are.");
+            return;
+        }
+
+        var recurring = master is not null && IsRecurring(master);
+        if (checkedMaster is not null)
+        {
+            if (!ExpandMaster(uid, checkedMaster, recurring, overrides, reading))
+            {
+                return;
+            }
+        }
+
+        foreach (var (slot, replacement) in overrides)
+        {
+            ReadOverride(uid, slot, replacement, checkedMaster, recurring, reading);
+        }
+    }
+
+    /// <returns>False when the series could not be expanded and was left as it is.</returns>
+    private static bool ExpandMaster(string uid, CheckedEvent master, bool recurring, Dictionary<DateTime, CalendarEvent> overrides, FeedReading reading)
+    {
+        var occurrences = new List<(DateTime Start, DateTime? End)>();
+        try
+        {
+            foreach (var occurrence in master.Event.GetOccurrences(EventTimes.QueryTime(reading.WindowStart, master.Floating), Evaluation))
+            {
+                var start = EventTimes.ToUtc(occurrence.Period.StartTime);
+                if (start > reading.WindowEnd.UtcDateTime)
+                {
+                    break;
+                }
+
+                if (start < reading.WindowStart.UtcDateTime)
+                {
+                    // Ical.Net also returns occurrences that started before the query time and are still running.
+                    continue;
+                }
+
+                if (occurrences.Count == CalendarFeedParser.MaxOccurrencesPerSeries)
+                {
+                    reading.Unread(uid, $"{FeedReading.Label(master.Event, uid)} has more than {CalendarFeedParser.MaxOccurrencesPerSeries} occurrences in the window: skipped as a mistake, its meetings are left as they are.");
+                    return false;
+                }
+
+                occurrences.Add((start, EventTimes.EndOf(master.Event, occurrence)));
+            }
+        }
+        catch (Exception ex) when (IcsLoader.IsParseFailure(ex))
+        {
+            reading.Unread(uid, $"{FeedReading.Label(master.Event, uid)} could not be expanded ({ex.GetType().Name}: {ex.Message}): its meetings are left as they are.");
+            return false;
+        }
+
+        foreach (var (start, end) in occurrences)
+        {
+            // An overridden slot is reported from its override, which may have moved it anywhere.
+            if (!overrides.ContainsKey(start))
+            {
+                var identity = recurring ? EventTimes.Identity(start) : CalendarFeedParser.SingleIdentity;
+                reading.Occurrences.Add(MeetingEventMapper.ToMeetingEvent(reading, uid, identity, master, master.Event, start, end));
+            }
+        }
+
+        return true;
+    }
+
+    private static void ReadOverride(string uid, DateTime slot, CalendarEvent replacement, CheckedEvent? master, bool recurring, FeedReading reading)
+    {
+        var label = $"{FeedReading.Label(replacement, uid)} at RECURRENCE-ID {EventTimes.Identity(slot)}";
+        if (replacement.RecurrenceIdentifier?.Range == RecurrenceRange.ThisAndFuture && reading.InWindow(slot))
+        {
+            reading.Problems.Add($"{label} says RANGE=THISANDFUTURE: applied to that occurrence only.");
+        }
+
+        var checkedOverride = EventTimes.Check(uid, replacement, reading, out var allDay);
+        if (checkedOverride is null)
+        {
+            // Its slot is not reported from the series either: the occurrence is not what the series says.
+            if (allDay && reading.InWindow(slot))
+            {
+                reading.Problems.Add($"{label} is all-day: skipped, it has no time to dispatch at.");
+            }
+
+            return;
+        }
+
+        DateTime start;
+        DateTime? end;
+        try
+        {
+            var occurrence = replacement.GetOccurrences(replacement.DtStart!, Evaluation).First();
+            start = EventTimes.ToUtc(occurrence.Period.StartTime);
+            end = EventTimes.EndOf(replacement, occurrence);
+        }
+        catch (Exception ex) when (IcsLoader.IsParseFailure(ex))
+        {
+            reading.Unread(uid, $"{label} could not be read ({ex.GetType().Name}: {ex.Message}): its meeting is left as it is.");
+            return;
+        }
+
+        if (!reading.InWindow(slot) && !reading.InWindow(start))
+        {
+            return;
+        }
+
+        if (master is not null && !IsSlotOf(master.Event, recurring, slot))
+        {
+            reading.Problems.Add($"{label} overrides an occurrence its series does not have: skipped.");
+            return;
+        }
+
+        var identity = master is not null && !recurring ? CalendarFeedParser.SingleIdentity : EventTimes.Identity(slot);
+        reading.Occurrences.Add(MeetingEventMapper.ToMeetingEvent(reading, uid, identity, checkedOverride, master?.Event, start, end));
+    }
+
+    /// <summary>Whether an all-day event has a day in the window (a day counts from its midnight UTC).</summary>
+    private static bool HasOccurrenceInWindow(CalendarEvent evt, FeedReading reading)
+    {
+        try
+        {
+            var from = new CalDateTime(DateOnly.FromDateTime(reading.WindowStart.UtcDateTime.AddDays(-1)));
+            return evt.GetOccurrences(from, Evaluation)
+                .Select(o => DateTime.SpecifyKind(o.Period.StartTime.Value, DateTimeKind.Utc))
+                .Take(CalendarFeedParser.MaxOccurrencesPerSeries)
+                .TakeWhile(start => start <= reading.WindowEnd.UtcDateTime)
+                .Any(start => start.AddDays(1) > reading.WindowStart.UtcDateTime);
+        }
+        catch (Exception ex) when (IcsLoader.IsParseFailure(ex))
+        {
+            return true;
+        }
+    }
+
+    private static bool IsRecurring(CalendarEvent evt)
+        => evt.RecurrenceRule is not null || evt.RecurrenceDates.GetAllDates().Any() || evt.RecurrenceDates.GetAllPeriods().Any();
+
+    /// <summary>
+    /// Whether <paramref name="slot"/> is an occurrence of the series. A slot the series excludes with
+    /// EXDATE still counts: some calendars write both an EXDATE and an override for a moved occurrence.
+    /// </summary>
+    private static bool IsSlotOf(CalendarEvent master, bool recurring, DateTime slot)
+    {
+        if (!recurring)
+        {
+            return EventTimes.ToUtc(master.DtStart!) == slot;
+        }
+
+        try
+        {
+            if (master.ExceptionDates.GetAllDates().Any(d => d.HasTime && EventTimes.ToUtc(d, master.DtStart) == slot))
+            {
+                return true;
+            }
+
+            return master.GetOccurrences(EventTimes.QueryTime(new DateTimeOffset(DateTime.SpecifyKind(slot, DateTimeKind.Utc)), master.DtStart!.IsFloating), Evaluation)
+                .Select(o => EventTimes.ToUtc(o.Period.StartTime))
+                .Take(CalendarFeedParser.MaxOccurrencesPerSeries)
+                .TakeWhile(start => start <= slot)
+                .Contains(slot);
+        }
+        catch (Exception ex) when (IcsLoader.IsParseFailure(ex))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The override's RECURRENCE-ID in UTC; a floating one is read in the series' time zone, like the rule's own starts.</summary>
+    private static DateTime SlotOf(CalendarEvent replacement, CalendarEvent? master)
+        => EventTimes.ToUtc(replacement.RecurrenceIdentifier!.StartTime, master?.DtStart);
+
+    private static CalendarEvent Latest(List<CalendarEvent> events)
+        => events.Select((e, i) => (Event: e, Index: i)).OrderBy(x => x.Event.Sequence).ThenBy(x => x.Index).Last().Event;
+}
