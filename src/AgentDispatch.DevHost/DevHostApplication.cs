@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentDispatch.Azurite;
 using AgentDispatch.DevHost.Functions;
 using AgentDispatch.DevHost.Settings;
 using AgentDispatch.DevHost.Storage;
