@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentDispatch.Azurite;
 using AgentDispatch.DevHost.Functions;
 using AgentDispatch.DevHost.Settings;
 using AgentDispatch.DevHost.Storage;
@@ -24,8 +25,16 @@ public static partial class DevHostApplication
 
     /// <param name="args">Command-line settings (<c>--VideoSdk:BaseUrl=...</c>, <c>--urls=...</c>).</param>
     /// <param name="configure">Lets tests and the benchmark add settings or services after the defaults.</param>
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    public static Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+        => BuildAsync(args, typeof(AgentDispatchApp).Assembly.GetTypes(), configure, cancellationToken);
+
+    /// <param name="functionTypes">Where the functions (and any worker middleware) are looked for: the Functions app's types, or a test's.</param>
+    internal static async Task<WebApplication> BuildAsync(
+        string[] args, IReadOnlyCollection<Type> functionTypes, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
+        // First, before anything is started: a function using what the dev host does not emulate
+        // stops it here, with every such function and what it uses named.
+        var functions = FunctionIndex.Discover(functionTypes);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = args });
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
@@ -81,12 +90,11 @@ public static partial class DevHostApplication
 
         builder.AddAgentDispatch();
 
-        // Indexed before the app is built, as the Functions host does: a missing %SETTING%, a bad
-        // schedule or an unbindable parameter stops start-up here, naming the function.
+        // Resolved before the app is built, as the Functions host does: a missing %SETTING% or a bad
+        // schedule stops start-up here, naming the function.
         var hostJson = HostJson.Read(appRoot);
-        var functionsAssembly = typeof(AgentDispatchApp).Assembly;
-        var queueFunctions = QueueFunction.Discover(functionsAssembly, builder.Configuration);
-        var timerFunctions = TimerFunction.Discover(functionsAssembly, builder.Configuration);
+        var queueFunctions = QueueFunction.Resolve(functions, builder.Configuration);
+        var timerFunctions = TimerFunction.Resolve(functions, builder.Configuration);
         var queueVisibility = ReadQueueVisibility(builder.Configuration);
         foreach (var function in queueFunctions)
         {
@@ -99,7 +107,7 @@ public static partial class DevHostApplication
         }
 
         var app = builder.Build();
-        var routes = HttpFunctionEndpoints.Discover(typeof(AgentDispatchApp).Assembly, hostJson.RoutePrefix);
+        var routes = HttpFunctionEndpoints.Routes(functions, hostJson.RoutePrefix);
         app.UseRouting();
         HttpFunctionEndpoints.Map(app, routes, app.Configuration["DevHost:FunctionKey"]);
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using AgentDispatch.DevHost.Storage;
+using AgentDispatch.Azurite;
 
 namespace AgentDispatch.Testing;
 

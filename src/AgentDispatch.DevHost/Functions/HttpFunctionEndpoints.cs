@@ -7,7 +7,12 @@ using Microsoft.Azure.Functions.Worker;
 namespace AgentDispatch.DevHost.Functions;
 
 /// <summary>One HTTP-triggered function as the Functions host would route it.</summary>
-public sealed record HttpFunctionRoute(string Name, string Route, IReadOnlyList<string> Methods, AuthorizationLevel AuthLevel, MethodInfo Method);
+public sealed record HttpFunctionRoute(FunctionDescription Function, string Route, IReadOnlyList<string> Methods, AuthorizationLevel AuthLevel)
+{
+    public string Name => Function.Name;
+
+    public MethodInfo Method => Function.Method;
+}
 
 /// <summary>
 /// Serves the app's HTTP-triggered function classes on ASP.NET Core routing, the way the Functions
@@ -17,32 +22,28 @@ public sealed record HttpFunctionRoute(string Name, string Route, IReadOnlyList<
 /// </summary>
 public static partial class HttpFunctionEndpoints
 {
+    internal const string SupportedParameters = "HttpRequest, CancellationToken and string route values";
+
     /// <summary>Every HTTP-triggered function in <paramref name="assembly"/>, with its full route.</summary>
     public static IReadOnlyList<HttpFunctionRoute> Discover(Assembly assembly, string routePrefix)
     {
         ArgumentNullException.ThrowIfNull(assembly);
+        return Routes(FunctionIndex.Discover(assembly), routePrefix);
+    }
+
+    /// <summary>The HTTP-triggered ones of <paramref name="functions"/>, with their full routes.</summary>
+    public static IReadOnlyList<HttpFunctionRoute> Routes(IEnumerable<FunctionDescription> functions, string routePrefix)
+    {
+        ArgumentNullException.ThrowIfNull(functions);
         var routes = new List<HttpFunctionRoute>();
-        foreach (var type in assembly.GetExportedTypes())
+        foreach (var function in functions.Where(f => f.Kind == FunctionTriggerKind.Http))
         {
-            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
-            {
-                if (method.GetCustomAttribute<FunctionAttribute>() is not { } function)
-                {
-                    continue;
-                }
-
-                var trigger = method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).FirstOrDefault(a => a is not null);
-                if (trigger is null)
-                {
-                    continue;
-                }
-
-                var route = string.IsNullOrEmpty(routePrefix)
-                    ? "/" + (trigger.Route ?? function.Name)
-                    : $"/{routePrefix}/{trigger.Route ?? function.Name}";
-                var methods = trigger.Methods is { Length: > 0 } m ? m.Select(x => x.ToUpperInvariant()).ToArray() : [];
-                routes.Add(new HttpFunctionRoute(function.Name, route, methods, trigger.AuthLevel, method));
-            }
+            var trigger = function.TriggerAs<HttpTriggerAttribute>();
+            var route = string.IsNullOrEmpty(routePrefix)
+                ? "/" + (trigger.Route ?? function.Name)
+                : $"/{routePrefix}/{trigger.Route ?? function.Name}";
+            var methods = trigger.Methods is { Length: > 0 } m ? m.Select(x => x.ToUpperInvariant()).ToArray() : [];
+            routes.Add(new HttpFunctionRoute(function, route, methods, trigger.AuthLevel));
         }
 
         return routes;
@@ -55,7 +56,7 @@ public static partial class HttpFunctionEndpoints
         ArgumentNullException.ThrowIfNull(routes);
         foreach (var route in routes)
         {
-            var invoke = CreateInvoker(route);
+            var invoker = CreateInvoker(route.Function);
             var requireKey = route.AuthLevel != AuthorizationLevel.Anonymous && !string.IsNullOrEmpty(functionKey);
             var keyBytes = Encoding.UTF8.GetBytes(functionKey ?? string.Empty);
             RequestDelegate handler = async context =>
@@ -68,7 +69,11 @@ public static partial class HttpFunctionEndpoints
                     return;
                 }
 
-                var result = await invoke(context).ConfigureAwait(false);
+                // The request's services are the invocation's scope: it lasts until the result has been written.
+                // As in the isolated worker, the token is the invocation's (host shutdown), not the client's
+                // connection: a caller hanging up must not cut off a dispatch already on its way to VideoSDK.
+                var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+                var result = (IResult)(await invoker.InvokeInScopeAsync(context.RequestServices, context, stopping).ConfigureAwait(false))!;
                 await result.ExecuteAsync(context).ConfigureAwait(false);
             };
 
@@ -85,92 +90,26 @@ public static partial class HttpFunctionEndpoints
         return given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), expected);
     }
 
-    private static Func<HttpContext, Task<IResult>> CreateInvoker(HttpFunctionRoute route)
+    internal static FunctionInvoker<HttpContext> CreateInvoker(FunctionDescription function)
     {
-        var method = route.Method;
-        var invoker = MethodInvoker.Create(method);
-        var binders = method.GetParameters().Select(p => CreateBinder(route, p)).ToArray();
-        var factory = method.IsStatic ? null : ActivatorUtilities.CreateFactory(method.DeclaringType!, Type.EmptyTypes);
-        var unwrap = ResultUnwrapper(route);
-
-        return async context =>
-        {
-            var instance = factory?.Invoke(context.RequestServices, null);
-            try
-            {
-                var arguments = new object?[binders.Length];
-                for (var i = 0; i < binders.Length; i++)
-                {
-                    arguments[i] = binders[i](context);
-                }
-
-                // MethodInvoker throws the function's own exception, not a TargetInvocationException.
-                var returned = invoker.Invoke(instance, new Span<object?>(arguments));
-                return await unwrap(returned).ConfigureAwait(false);
-            }
-            finally
-            {
-                switch (instance)
-                {
-                    case IAsyncDisposable asyncDisposable:
-                        await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                        break;
-                    case IDisposable disposable:
-                        disposable.Dispose();
-                        break;
-                }
-            }
-        };
+        ArgumentNullException.ThrowIfNull(function);
+        var route = function.TriggerAs<HttpTriggerAttribute>().Route ?? function.Name;
+        return FunctionInvoker<HttpContext>.Create(function, parameter => BindParameter(route, parameter), SupportedParameters, FunctionResult.HttpResult);
     }
 
-    private static Func<HttpContext, object?> CreateBinder(HttpFunctionRoute route, ParameterInfo parameter)
+    private static ParameterBinder<HttpContext>? BindParameter(string route, ParameterInfo parameter)
     {
         if (parameter.ParameterType == typeof(HttpRequest))
         {
-            return static context => context.Request;
+            return static (context, _) => context.Request;
         }
 
-        if (parameter.ParameterType == typeof(CancellationToken))
-        {
-            // As in the isolated worker, the token is the invocation's (host shutdown), not the client's
-            // connection: a caller hanging up must not cut off a dispatch already on its way to VideoSDK.
-            return static context => context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        }
-
-        if (parameter.ParameterType == typeof(string) && route.Route.Contains('{' + parameter.Name!, StringComparison.OrdinalIgnoreCase))
+        if (parameter.ParameterType == typeof(string) && route.Contains('{' + parameter.Name!, StringComparison.OrdinalIgnoreCase))
         {
             var name = parameter.Name!;
-            return context => context.Request.RouteValues[name] as string;
+            return (context, _) => context.Request.RouteValues[name] as string;
         }
 
-        throw new NotSupportedException(
-            $"Function {route.Name}: the dev host cannot bind parameter '{parameter.Name}' of type {parameter.ParameterType.Name}. "
-            + "It binds HttpRequest, CancellationToken and string route values.");
-    }
-
-    private static Func<object?, Task<IResult>> ResultUnwrapper(HttpFunctionRoute route)
-    {
-        var type = route.Method.ReturnType;
-        if (typeof(IResult).IsAssignableFrom(type))
-        {
-            return static returned => Task.FromResult((IResult)returned!);
-        }
-
-        if (type == typeof(Task<IResult>))
-        {
-            return static returned => (Task<IResult>)returned!;
-        }
-
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Task<>) && typeof(IResult).IsAssignableFrom(type.GetGenericArguments()[0]))
-        {
-            return static async returned =>
-            {
-                var task = (Task)returned!;
-                await task.ConfigureAwait(false);
-                return (IResult)task.GetType().GetProperty(nameof(Task<IResult>.Result))!.GetValue(task)!;
-            };
-        }
-
-        throw new NotSupportedException($"Function {route.Name}: the dev host runs HTTP functions that return IResult or Task<IResult>, not {type.Name}.");
+        return null;
     }
 }

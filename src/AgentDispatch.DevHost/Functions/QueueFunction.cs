@@ -17,16 +17,15 @@ public sealed class QueueFunction
 
     internal const string SupportedParameters = "the [QueueTrigger] parameter as QueueMessage, string or BinaryData, and CancellationToken";
 
-    private QueueFunction(string name, string queueName, string connection, string connectionString, MethodInfo method)
+    private QueueFunction(FunctionDescription description, string queueName, string connection, string connectionString)
     {
-        Name = name;
+        Description = description;
         QueueName = queueName;
         Connection = connection;
         ConnectionString = connectionString;
-        Method = method;
     }
 
-    public string Name { get; }
+    public string Name => Description.Name;
 
     /// <summary>The resolved, lower-cased queue name.</summary>
     public string QueueName { get; }
@@ -34,7 +33,9 @@ public sealed class QueueFunction
     /// <summary>The name of the setting that holds the connection string (not the string itself).</summary>
     public string Connection { get; }
 
-    public MethodInfo Method { get; }
+    public MethodInfo Method => Description.Method;
+
+    public FunctionDescription Description { get; }
 
     internal string ConnectionString { get; }
 
@@ -42,20 +43,27 @@ public sealed class QueueFunction
     public static IReadOnlyList<QueueFunction> Discover(Assembly assembly, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        return Discover(assembly.GetExportedTypes(), configuration);
+        return Resolve(FunctionIndex.Discover(assembly), configuration);
     }
 
     /// <summary>
-    /// Every queue-triggered function of <paramref name="types"/>. A setting that is missing, a queue
-    /// name Storage would refuse or a parameter the dev host cannot bind fails here, at start-up.
+    /// Every queue-triggered function of <paramref name="types"/>. Anything the dev host does not
+    /// emulate (<see cref="FunctionIndex"/>), a setting that is missing or a queue name Storage would
+    /// refuse fails here, at start-up.
     /// </summary>
     public static IReadOnlyList<QueueFunction> Discover(IEnumerable<Type> types, IConfiguration configuration)
+        => Resolve(FunctionIndex.Discover(types), configuration);
+
+    /// <summary>The queue-triggered ones of <paramref name="functions"/>, their queue names and connections resolved from settings.</summary>
+    public static IReadOnlyList<QueueFunction> Resolve(IEnumerable<FunctionDescription> functions, IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(types);
+        ArgumentNullException.ThrowIfNull(functions);
         ArgumentNullException.ThrowIfNull(configuration);
-        var functions = new List<QueueFunction>();
-        foreach (var (name, method, trigger) in TriggeredMethods.Find<QueueTriggerAttribute>(types))
+        var resolved = new List<QueueFunction>();
+        foreach (var function in functions.Where(f => f.Kind == FunctionTriggerKind.Queue))
         {
+            var name = function.Name;
+            var trigger = function.TriggerAs<QueueTriggerAttribute>();
             // The host lower-cases queue names before it validates them.
             var queueName = BindingExpressions.Resolve(name, trigger.QueueName, configuration).ToLowerInvariant();
             if (!IsValidQueueName(queueName))
@@ -66,16 +74,16 @@ public sealed class QueueFunction
 
             var connection = string.IsNullOrEmpty(trigger.Connection) ? DefaultConnection : trigger.Connection;
             var connectionString = ConnectionStringFor(name, connection, configuration);
-            var function = new QueueFunction(name, queueName, connection, connectionString, method);
-            _ = function.CreateInvoker();
-            functions.Add(function);
+            resolved.Add(new QueueFunction(function, queueName, connection, connectionString));
         }
 
-        return functions;
+        return resolved;
     }
 
-    internal FunctionInvoker<QueueTriggerInput> CreateInvoker()
-        => FunctionInvoker<QueueTriggerInput>.Create(Name, Method, BindTrigger, SupportedParameters);
+    internal FunctionInvoker<QueueTriggerInput> CreateInvoker() => CreateInvoker(Description);
+
+    internal static FunctionInvoker<QueueTriggerInput> CreateInvoker(FunctionDescription function)
+        => FunctionInvoker<QueueTriggerInput>.Create(function, BindTrigger, SupportedParameters, FunctionResult.Nothing);
 
     private static ParameterBinder<QueueTriggerInput>? BindTrigger(ParameterInfo parameter)
     {
@@ -133,28 +141,3 @@ public sealed class QueueFunction
 
 /// <summary>What a queue function's parameters bind from: the message as received and its body, decoded per <c>messageEncoding</c>.</summary>
 internal readonly record struct QueueTriggerInput(QueueMessage Message, BinaryData Body);
-
-/// <summary>Finds <c>[Function]</c> methods whose parameters carry a trigger attribute of one kind.</summary>
-internal static class TriggeredMethods
-{
-    public static IEnumerable<(string Name, MethodInfo Method, TAttribute Trigger)> Find<TAttribute>(IEnumerable<Type> types)
-        where TAttribute : Attribute
-    {
-        foreach (var type in types)
-        {
-            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
-            {
-                if (method.GetCustomAttribute<FunctionAttribute>() is not { } function)
-                {
-                    continue;
-                }
-
-                var trigger = method.GetParameters().Select(p => p.GetCustomAttribute<TAttribute>()).FirstOrDefault(a => a is not null);
-                if (trigger is not null)
-                {
-                    yield return (function.Name, method, trigger);
-                }
-            }
-        }
-    }
-}

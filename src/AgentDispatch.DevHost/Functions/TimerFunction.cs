@@ -4,31 +4,41 @@ using Microsoft.Azure.Functions.Worker;
 namespace AgentDispatch.DevHost.Functions;
 
 /// <summary>One timer-triggered function as the Functions host indexes it, its schedule resolved and parsed.</summary>
-public sealed record TimerFunction(string Name, TimerSchedule Schedule, bool RunOnStartup, MethodInfo Method)
+public sealed record TimerFunction(FunctionDescription Description, TimerSchedule Schedule, bool RunOnStartup)
 {
     internal const string SupportedParameters = "the [TimerTrigger] parameter as TimerInfo, and CancellationToken";
+
+    public string Name => Description.Name;
+
+    public MethodInfo Method => Description.Method;
 
     /// <summary>Every timer-triggered function among the public types of <paramref name="assembly"/>.</summary>
     public static IReadOnlyList<TimerFunction> Discover(Assembly assembly, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        return Discover(assembly.GetExportedTypes(), configuration);
+        return Resolve(FunctionIndex.Discover(assembly), configuration);
     }
 
     /// <summary>
-    /// Every timer-triggered function of <paramref name="types"/>. A missing setting, a schedule that
-    /// does not parse, an unknown time zone or a parameter the dev host cannot bind fails here, at start-up.
+    /// Every timer-triggered function of <paramref name="types"/>. Anything the dev host does not
+    /// emulate (<see cref="FunctionIndex"/>), a missing setting, a schedule that does not parse or an
+    /// unknown time zone fails here, at start-up.
     /// </summary>
     public static IReadOnlyList<TimerFunction> Discover(IEnumerable<Type> types, IConfiguration configuration)
+        => Resolve(FunctionIndex.Discover(types), configuration);
+
+    /// <summary>The timer-triggered ones of <paramref name="functions"/>, their schedules resolved from settings and parsed.</summary>
+    public static IReadOnlyList<TimerFunction> Resolve(IEnumerable<FunctionDescription> functions, IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(types);
+        ArgumentNullException.ThrowIfNull(functions);
         ArgumentNullException.ThrowIfNull(configuration);
-        var functions = new List<TimerFunction>();
+        var resolved = new List<TimerFunction>();
         TimeZoneInfo? timeZone = null;
-        foreach (var (name, method, trigger) in TriggeredMethods.Find<TimerTriggerAttribute>(types))
+        foreach (var function in functions.Where(f => f.Kind == FunctionTriggerKind.Timer))
         {
+            var trigger = function.TriggerAs<TimerTriggerAttribute>();
             timeZone ??= TimerSchedule.ResolveTimeZone(configuration);
-            var expression = BindingExpressions.Resolve(name, trigger.Schedule, configuration);
+            var expression = BindingExpressions.Resolve(function.Name, trigger.Schedule, configuration);
             TimerSchedule schedule;
             try
             {
@@ -36,23 +46,23 @@ public sealed record TimerFunction(string Name, TimerSchedule Schedule, bool Run
             }
             catch (FormatException ex)
             {
-                throw new InvalidOperationException($"Error indexing function '{name}': {ex.Message}", ex);
+                throw new InvalidOperationException($"Error indexing function '{function.Name}': {ex.Message}", ex);
             }
 
-            var function = new TimerFunction(name, schedule, trigger.RunOnStartup, method);
-            _ = function.CreateInvoker();
-            functions.Add(function);
+            resolved.Add(new TimerFunction(function, schedule, trigger.RunOnStartup));
         }
 
-        return functions;
+        return resolved;
     }
 
-    internal FunctionInvoker<TimerInfo> CreateInvoker()
+    internal FunctionInvoker<TimerInfo> CreateInvoker() => CreateInvoker(Description);
+
+    internal static FunctionInvoker<TimerInfo> CreateInvoker(FunctionDescription function)
         => FunctionInvoker<TimerInfo>.Create(
-            Name,
-            Method,
+            function,
             static parameter => parameter.ParameterType == typeof(TimerInfo) && parameter.GetCustomAttribute<TimerTriggerAttribute>() is not null
                 ? static (timer, _) => timer
                 : null,
-            SupportedParameters);
+            SupportedParameters,
+            FunctionResult.Nothing);
 }

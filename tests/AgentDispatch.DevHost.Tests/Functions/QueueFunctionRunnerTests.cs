@@ -1,7 +1,7 @@
 using System.Text;
+using AgentDispatch.Azurite;
 using AgentDispatch.DevHost.Functions;
 using AgentDispatch.DevHost.Settings;
-using AgentDispatch.DevHost.Storage;
 using AgentDispatch.Testing;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;

@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Azure.Storage.Queues.Models;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
+using Microsoft.Azure.Functions.Worker.Middleware;
 
 namespace AgentDispatch.DevHost.Tests.Functions;
 
@@ -206,4 +209,81 @@ public static class UnbindableTimerFunction
     public static void Run([TimerTrigger("%TICK_SCHEDULE%")] string timer)
     {
     }
+}
+
+// Functions that use what the dev host does not emulate: start-up must refuse each, naming it.
+
+/// <summary>A trigger the dev host does not run, declared here so the tests need no extension package.</summary>
+[AttributeUsage(AttributeTargets.Parameter)]
+public sealed class SampleBlobTriggerAttribute(string blobPath) : TriggerBindingAttribute
+{
+    public string BlobPath { get; } = blobPath;
+}
+
+/// <summary>An input binding the dev host does not have.</summary>
+[AttributeUsage(AttributeTargets.Parameter)]
+public sealed class SampleTableInputAttribute(string tableName) : InputBindingAttribute
+{
+    public string TableName { get; } = tableName;
+}
+
+public static class BlobTriggeredFunction
+{
+    [Function("BlobTriggered")]
+    public static void Run([SampleBlobTrigger("uploads/{name}")] string blob)
+    {
+    }
+}
+
+public static class TableInputQueueFunction
+{
+    [Function("TableInputQueue")]
+    public static void Run([QueueTrigger("%TEXT_QUEUE%")] string text, [SampleTableInput("ledger")] string row)
+    {
+    }
+}
+
+public static class QueueOutputFunction
+{
+    [Function("QueueOutput")]
+    [QueueOutput("out-queue")]
+    public static string Run([QueueTrigger("%TEXT_QUEUE%")] string text) => text;
+}
+
+/// <summary>The worker's multi-output shape: an HTTP response and a queue message from one return value.</summary>
+public sealed class ResponseAndMessage
+{
+    [HttpResult]
+    public IResult? Response { get; init; }
+
+    [QueueOutput("out-queue")]
+    public string? Message { get; init; }
+}
+
+public static class MultiOutputHttpFunction
+{
+    [Function("MultiOutputHttp")]
+    public static ResponseAndMessage Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "multi")] HttpRequest request)
+        => new() { Response = Results.Ok(), Message = "sent" };
+}
+
+public static class FunctionContextTimerFunction
+{
+    [Function("ContextTimer")]
+    public static void Run([TimerTrigger("%TICK_SCHEDULE%")] TimerInfo timer, FunctionContext context)
+    {
+    }
+}
+
+public static class NoTriggerFunction
+{
+    [Function("NoTrigger")]
+    public static void Run(string text)
+    {
+    }
+}
+
+public sealed class SampleMiddleware : IFunctionsWorkerMiddleware
+{
+    public Task Invoke(FunctionContext context, FunctionExecutionDelegate next) => next(context);
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using AgentDispatch.DevHost.Storage;
+using AgentDispatch.Azurite;
 using AgentDispatch.Reliability.Tests.Support;
 using AgentDispatch.Testing;
 using AgentDispatch.VideoSdkEmulator;

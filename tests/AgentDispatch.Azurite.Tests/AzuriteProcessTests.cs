@@ -1,13 +1,11 @@
 using System.Diagnostics;
 using System.Net;
-using AgentDispatch.DevHost.Storage;
 using AgentDispatch.Testing;
 using Azure.Storage.Queues;
 
-namespace AgentDispatch.DevHost.Tests.Storage;
+namespace AgentDispatch.Azurite.Tests;
 
 /// <summary>The repository's Azurite as a child process, on free ports (never 10000-10002).</summary>
-[Collection(StorageCollection.Name)]
 public sealed class AzuriteProcessTests
 {
     [Fact]
