@@ -1,5 +1,6 @@
 using System.Globalization;
 using AgentDispatch.Azurite;
+using AgentDispatch.Configuration;
 using AgentDispatch.DevHost.Functions;
 using AgentDispatch.DevHost.Settings;
 using AgentDispatch.DevHost.Storage;
@@ -168,23 +169,18 @@ public static partial class DevHostApplication
         return visibility;
     }
 
-    private static readonly Dictionary<string, string?> BuiltInDefaults = new()
+    // The trigger settings (%NAME% in the attributes) come with the app's own defaults from the
+    // catalogue: an unset one stops the host, as in Azure, and "dotnet run" must work from a fresh clone.
+    private static readonly Dictionary<string, string?> BuiltInDefaults = TriggerSettings.WithDefaults(new()
     {
         ["urls"] = DefaultUrl,
         ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
-        // Trigger attributes read these as %NAME%, and an unset one stops the host (as in Azure), so
-        // "dotnet run" works from a fresh clone with the app's own defaults; settings override them.
-        ["DISPATCH_REQUESTS_QUEUE"] = "agent-dispatch-requests",
-        ["DISPATCH_WAKE_QUEUE"] = "agent-dispatch-wake",
-        ["DISPATCH_SWEEP_SCHEDULE"] = "0 * * * * *",
-        ["SCHEDULES_POLL_SCHEDULE"] = "0 * * * * *",
-        ["CALENDAR_POLL_SCHEDULE"] = "0 */5 * * * *",
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting"] = "Warning",
         ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
         ["Logging:LogLevel:Polly"] = "Warning",
-    };
+    });
 
     private static partial class Log
     {

@@ -27,8 +27,9 @@ public sealed record QueueNames(string Requests, string Wake)
     }
 
     /// <summary>
-    /// A queue name as Azure Storage allows it (3-63 lowercase letters, digits and single dashes, starting
-    /// and ending with a letter or digit), short enough that its poison queue's name is one too.
+    /// The one queue-name rule: a name Azure Storage allows (3-63 lowercase letters, digits and single
+    /// dashes, starting and ending with a letter or digit) whose poison queue, which the Functions host
+    /// creates by adding '-poison', is one too.
     /// </summary>
     public const string Rule = "3-56 lowercase letters, digits and single dashes, starting and ending with a letter or digit (room is left for '-poison')";
 
@@ -37,11 +38,14 @@ public sealed record QueueNames(string Requests, string Wake)
     public static bool IsValid(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return name.Length >= 3 && name.Length + PoisonSuffix.Length <= 63
-            && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
-            && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
-            && !name.Contains("--", StringComparison.Ordinal);
+        return name.Length >= 3 && IsStorageQueueName(name + PoisonSuffix);
     }
+
+    private static bool IsStorageQueueName(string name)
+        => name.Length is >= 3 and <= 63
+           && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
+           && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+           && !name.Contains("--", StringComparison.Ordinal);
 
     private static string Valid(string name, string setting)
         => IsValid(name) ? name : throw new InvalidOperationException($"{setting} must be a queue name: {Rule}.");

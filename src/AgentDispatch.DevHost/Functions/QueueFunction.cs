@@ -1,4 +1,5 @@
 using System.Reflection;
+using AgentDispatch.Storage;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
@@ -66,10 +67,10 @@ public sealed class QueueFunction
             var trigger = function.TriggerAs<QueueTriggerAttribute>();
             // The host lower-cases queue names before it validates them.
             var queueName = BindingExpressions.Resolve(name, trigger.QueueName, configuration).ToLowerInvariant();
-            if (!IsValidQueueName(queueName))
+            if (!QueueNames.IsValid(queueName))
             {
                 throw new InvalidOperationException(
-                    $"Function {name}: '{queueName}' is not a valid queue name (3-63 lower-case letters, digits and single dashes, starting and ending with a letter or digit).");
+                    $"Function {name}: '{queueName}' is not a valid queue name ({QueueNames.Rule}).");
             }
 
             var connection = string.IsNullOrEmpty(trigger.Connection) ? DefaultConnection : trigger.Connection;
@@ -131,12 +132,6 @@ public sealed class QueueFunction
 
         return value;
     }
-
-    private static bool IsValidQueueName(string name)
-        => name.Length is >= 3 and <= 63
-           && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-')
-           && name[0] != '-' && name[^1] != '-'
-           && !name.Contains("--", StringComparison.Ordinal);
 }
 
 /// <summary>What a queue function's parameters bind from: the message as received and its body, decoded per <c>messageEncoding</c>.</summary>

@@ -345,31 +345,4 @@ public sealed partial class QueueFunctionRunner : IHostedService, IAsyncDisposab
             }
         }
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Debug, "{Function}: polling queue {Queue} (batch {BatchSize}, next batch at {NewBatchThreshold} in flight, {Encoding} bodies).")]
-        public static partial void Listening(ILogger logger, string function, string queue, int batchSize, int newBatchThreshold, string encoding);
-
-        [LoggerMessage(2, LogLevel.Error, "{Function} failed on message {MessageId} (attempt {DequeueCount} of {MaxDequeueCount}).")]
-        public static partial void Failed(ILogger logger, Exception exception, string function, string messageId, long dequeueCount, int maxDequeueCount);
-
-        [LoggerMessage(3, LogLevel.Warning, "{Function}: message {MessageId} reached maxDequeueCount {MaxDequeueCount}; moved it to queue {PoisonQueue}.")]
-        public static partial void Poisoned(ILogger logger, string function, string messageId, int maxDequeueCount, string poisonQueue);
-
-        [LoggerMessage(4, LogLevel.Warning, "{Function}: queue {Queue} cannot be reached; polling again with back-off.")]
-        public static partial void Unreachable(ILogger logger, Exception exception, string function, string queue);
-
-        [LoggerMessage(5, LogLevel.Information, "{Function}: queue {Queue} can be reached again.")]
-        public static partial void Reachable(ILogger logger, string function, string queue);
-
-        [LoggerMessage(6, LogLevel.Warning, "{Function}: message {MessageId} could not be completed; it becomes visible again when its visibility timeout ends.")]
-        public static partial void CompletionFailed(ILogger logger, Exception exception, string function, string messageId);
-
-        [LoggerMessage(7, LogLevel.Warning, "{Function}: the visibility of message {MessageId} could not be renewed; another poll may pick it up while it runs.")]
-        public static partial void RenewalFailed(ILogger logger, Exception exception, string function, string messageId);
-
-        [LoggerMessage(8, LogLevel.Warning, "{Function}: the shutdown timeout ended with {InFlight} message(s) still running; their cancellation token has fired.")]
-        public static partial void StopTimedOut(ILogger logger, string function, int inFlight);
-    }
 }

@@ -170,22 +170,4 @@ public sealed partial class TimerFunctionRunner : IHostedService, IAsyncDisposab
             Log.Failed(_logger, ex, _function.Name);
         }
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Information, "{Function}: RunOnStartup is set; running now.")]
-        public static partial void RunOnStartup(ILogger logger, string function);
-
-        [LoggerMessage(2, LogLevel.Warning, "{Function}: the run due at {Due:o} starts late, at {Started:o} (IsPastDue).")]
-        public static partial void PastDue(ILogger logger, string function, DateTimeOffset due, DateTimeOffset started);
-
-        [LoggerMessage(3, LogLevel.Error, "{Function} failed; the schedule goes on.")]
-        public static partial void Failed(ILogger logger, Exception exception, string function);
-
-        [LoggerMessage(4, LogLevel.Warning, "{Function}: schedule {Schedule} has no further occurrence.")]
-        public static partial void NeverAgain(ILogger logger, string function, string schedule);
-
-        [LoggerMessage(5, LogLevel.Warning, "{Function}: the shutdown timeout ended during a run; its cancellation token has fired.")]
-        public static partial void StopTimedOut(ILogger logger, string function);
-    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentDispatch.Time;
 using Cronos;
 
 namespace AgentDispatch.DevHost.Functions;
@@ -31,20 +32,12 @@ public sealed class TimerSchedule
         ArgumentNullException.ThrowIfNull(expression);
         ArgumentNullException.ThrowIfNull(timeZone);
         var trimmed = expression.Trim();
-        var fields = trimmed.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
-        try
+        var fields = CronParser.FieldCount(trimmed);
+        if (fields is 5 or 6)
         {
-            switch (fields)
-            {
-                case 6:
-                    return new TimerSchedule(trimmed, CronExpression.Parse(trimmed, CronFormat.IncludeSeconds), TimeSpan.Zero, timeZone);
-                case 5:
-                    return new TimerSchedule(trimmed, CronExpression.Parse(trimmed, CronFormat.Standard), TimeSpan.Zero, timeZone);
-            }
-        }
-        catch (CronFormatException ex)
-        {
-            throw new FormatException($"'{trimmed}' is not a valid CRON expression: {ex.Message}", ex);
+            return CronParser.TryParse(trimmed, out var cron, out var error)
+                ? new TimerSchedule(trimmed, cron, TimeSpan.Zero, timeZone)
+                : throw new FormatException($"'{trimmed}' is not a valid CRON expression: {error}");
         }
 
         // The host falls back to TimeSpan.TryParse for anything that is not CRON.
@@ -72,16 +65,10 @@ public sealed class TimerSchedule
                 continue;
             }
 
-            try
-            {
-                // .NET maps between IANA and Windows ids, so either form works on any OS.
-                return TimeZoneInfo.FindSystemTimeZoneById(id.Trim());
-            }
-            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-            {
-                throw new InvalidOperationException(
-                    $"{setting} is '{id}', which is not a time zone this machine knows. Use an IANA id (Europe/London) or a Windows id (GMT Standard Time).", ex);
-            }
+            return TimeZoneLookup.TryFind(id.Trim(), out var zone, out _)
+                ? zone
+                : throw new InvalidOperationException(
+                    $"{setting} is '{id}', which is not a time zone this machine knows. Use an IANA id (Europe/London) or a Windows id (GMT Standard Time).");
         }
 
         return TimeZoneInfo.Utc;
