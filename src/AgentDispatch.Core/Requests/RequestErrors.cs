@@ -25,16 +25,3 @@ public sealed class RequestErrors
     public override string ToString()
         => string.Join("; ", _errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
 }
-
-/// <summary>A parsed request, or the errors that kept it from being one.</summary>
-public sealed record ParseResult<T>(T? Value, RequestErrors? Errors)
-    where T : class;
-
-public static class ParseResult
-{
-    public static ParseResult<T> Valid<T>(T value)
-        where T : class => new(value, null);
-
-    public static ParseResult<T> Invalid<T>(RequestErrors errors)
-        where T : class => new(null, errors);
-}

@@ -9,12 +9,12 @@ using Microsoft.Extensions.Configuration;
 namespace AgentDispatch.DevHost.Tests;
 
 [Collection(StorageCollection.Name)]
-public sealed class RoutingTests(StorageFixture storage)
+public sealed class HttpRoutingTests(StorageFixture storage)
 {
     [Fact]
     public void Discover_MatchesWhatTheFunctionsHostReadsFromFunctionsMetadata()
     {
-        var fromMetadata = RepositoryFiles.FunctionsMetadata(typeof(RoutingTests).Assembly)
+        var fromMetadata = RepositoryFiles.FunctionsMetadata(typeof(HttpRoutingTests).Assembly)
             .Select(f => (Name: (string)f!["name"]!, Trigger: f["bindings"]!.AsArray().FirstOrDefault(b => (string)b!["type"]! == "httpTrigger")))
             .Where(f => f.Trigger is not null)
             .Select(f => $"{f.Name} {string.Join(",", f.Trigger!["methods"]!.AsArray().Select(m => ((string)m!).ToUpperInvariant()))} /api/{(string)f.Trigger["route"]!} {(string)f.Trigger["authLevel"]!}")
@@ -30,7 +30,7 @@ public sealed class RoutingTests(StorageFixture storage)
     [Fact]
     public void QueueAndTimerDiscovery_MatchesWhatTheFunctionsHostReadsFromFunctionsMetadata()
     {
-        var triggers = RepositoryFiles.FunctionsMetadata(typeof(RoutingTests).Assembly)
+        var triggers = RepositoryFiles.FunctionsMetadata(typeof(HttpRoutingTests).Assembly)
             .Select(f => (Name: (string)f!["name"]!, Trigger: f["bindings"]!.AsArray().FirstOrDefault(b => (string)b!["type"]! is "queueTrigger" or "timerTrigger")!))
             .Where(f => f.Trigger is not null)
             .ToList();
