@@ -284,15 +284,34 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task Sweep_WhileADispatchIsInFlight_LeavesItsClaimAlone()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, async (context, request) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1.5)); // inside the 2 s attempt timeout these tests use
-            await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
-        });
+        // The answer is held until the sweep has run. The clock is fake and stands still meanwhile, so
+        // the attempt's timeouts (on the same TimeProvider) cannot end the held call.
+        var time = JobsHarness.NewClock();
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = await JobsHarness.StartAsync(
+            azurite.Fixture,
+            async (context, request) =>
+            {
+                arrived.TrySetResult();
+                await release.Task;
+                await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
+            },
+            time: time);
 
         var submitting = harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None);
-        await Task.Delay(500);
-        var report = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        SweepReport report;
+        try
+        {
+            await Task.WhenAny(arrived.Task, submitting);
+            Assert.True(arrived.Task.IsCompleted, "the dispatch request never reached VideoSDK");
+            report = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
         var done = (await submitting).Job!;
 
         Assert.Equal(0, report.Recovered);
@@ -306,14 +325,35 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task AttemptClaimed_CallerCancelsMidFlight_TheAttemptStillCompletesAndIsRecorded()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, async (context, request) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
-        });
-        using var shutdown = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        // The caller cancels once the request is at VideoSDK, and only then does the answer come. The
+        // clock is fake and stands still, so the attempt's own timeouts cannot end the held call.
+        var time = JobsHarness.NewClock();
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = await JobsHarness.StartAsync(
+            azurite.Fixture,
+            async (context, request) =>
+            {
+                arrived.TrySetResult();
+                await release.Task;
+                await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
+            },
+            time: time);
+        using var shutdown = new CancellationTokenSource();
 
-        var result = await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, shutdown.Token);
+        var submitting = harness.Jobs.SubmitAsync(Request(), JobSources.Queue, shutdown.Token);
+        try
+        {
+            await Task.WhenAny(arrived.Task, submitting);
+            Assert.True(arrived.Task.IsCompleted, "the dispatch request never reached VideoSDK");
+            await shutdown.CancelAsync();
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        var result = await submitting;
 
         Assert.Equal(JobState.Assigned, result.Job!.State);
         Assert.Equal(JobState.Assigned, (await harness.Jobs.GetAsync(result.Job.Id, CancellationToken.None))!.State);
