@@ -2,11 +2,14 @@ using AgentDispatch.Dispatch;
 using AgentDispatch.Jobs;
 using AgentDispatch.Testing;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentDispatch.Core.Tests.Jobs;
 
-/// <summary>Scheduled jobs, retries within the window, cancel and reschedule, and the sweep. Real Azurite, real queue delays.</summary>
+/// <summary>
+/// Scheduled jobs, retries within the window, cancel and reschedule, and the sweep. Real Azurite. The
+/// tests whose subject is a wake-up surfacing from the queue at its time run on the real clock, since
+/// Azurite hides a message on the real clock; the rest run on a fake clock the test moves.
+/// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
 {
@@ -45,13 +48,14 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task CancelAsync_BeforeDue_NothingIsDispatched()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
-        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Http, CancellationToken.None)).Job!;
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
+        var job = (await harness.Jobs.SubmitAsync(Request(time.GetUtcNow().AddMinutes(5)), JobSources.Http, CancellationToken.None)).Job!;
 
         var cancelled = await harness.Jobs.CancelAsync(job.Id, CancellationToken.None);
         var again = await harness.Jobs.CancelAsync(job.Id, CancellationToken.None);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-        await harness.PumpAsync();
+        time.Advance(TimeSpan.FromMinutes(6));
+        await harness.Runner.WakeAsync(job.Id, job.DueAt, CancellationToken.None); // the wake-up queued at submit, arriving after its time
 
         Assert.Equal(ChangeStatus.Changed, cancelled.Status);
         Assert.Equal(JobState.Cancelled, cancelled.Job!.State);
@@ -77,16 +81,17 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task RescheduleAsync_Later_DispatchesOnceAtTheNewTime()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
-        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Http, CancellationToken.None)).Job!;
-        var newTime = Instants.Ms(DateTimeOffset.UtcNow.AddSeconds(5));
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
+        var job = (await harness.Jobs.SubmitAsync(Request(time.GetUtcNow().AddMinutes(5)), JobSources.Http, CancellationToken.None)).Job!;
+        var newTime = time.GetUtcNow().AddMinutes(20);
 
         var moved = await harness.Jobs.RescheduleAsync(job.Id, newTime, null, CancellationToken.None);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-        await harness.PumpAsync(); // the old wake-up: finds the job not due
+        time.SetUtcNow(job.DueAt);
+        await harness.Runner.WakeAsync(job.Id, job.DueAt, CancellationToken.None); // the old wake-up: finds the job not due
         Assert.Equal(0, harness.Dispatches);
 
-        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(15));
+        var done = await harness.WakeWhenDueAsync(time, job.Id); // the wake-up the move queued
 
         Assert.Equal(ChangeStatus.Changed, moved.Status);
         Assert.Equal(JobState.Assigned, done.State);
@@ -128,10 +133,11 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task Capacity_UntilNotAfter_Expires()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, LoopbackServer.Answer(503, VideoSdkExamples.NoWorkersAvailableJson));
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, LoopbackServer.Answer(503, VideoSdkExamples.NoWorkersAvailableJson), time: time);
 
-        var job = (await harness.Jobs.SubmitAsync(Request(notAfter: DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Queue, CancellationToken.None)).Job!;
-        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(15));
+        var job = (await harness.Jobs.SubmitAsync(Request(notAfter: time.GetUtcNow().AddSeconds(2)), JobSources.Queue, CancellationToken.None)).Job!;
+        var done = await harness.WakeUntilFinalAsync(time, job.Id);
 
         Assert.Equal(JobState.Expired, done.State);
         Assert.Equal(DispatchOutcomeKind.Capacity, done.LastOutcome);
@@ -180,6 +186,7 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task NoAnswer_WithUnknownOutcomeRetry_IsSentAgainWithinTheWindow()
     {
+        var time = JobsHarness.NewClock();
         var answers = 0;
         await using var harness = await JobsHarness.StartAsync(
             azurite.Fixture,
@@ -193,10 +200,11 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
 
                 return LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
             },
-            new Dictionary<string, string?> { ["Jobs:UnknownOutcome"] = "Retry" });
+            new Dictionary<string, string?> { ["Jobs:UnknownOutcome"] = "Retry" },
+            time: time);
 
         var job = (await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None)).Job!;
-        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(15));
+        var done = await harness.WakeUntilFinalAsync(time, job.Id);
 
         Assert.Equal(JobState.Assigned, done.State);
         Assert.Equal(2, harness.Dispatches);
@@ -238,15 +246,18 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task Sweep_LostWakeUp_WakesTheOverdueJobOnce()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: new Dictionary<string, string?> { ["Jobs:OverdueGrace"] = "00:00:00.500" });
-        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Http, CancellationToken.None)).Job!;
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
+        var job = (await harness.Jobs.SubmitAsync(Request(time.GetUtcNow().AddMinutes(5)), JobSources.Http, CancellationToken.None)).Job!;
         await harness.WakeQueue.ClearMessagesAsync(); // the wake-up is lost
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        time.Advance(TimeSpan.FromMinutes(6)); // overdue by more than the default 30 s grace
 
         var report = await harness.Sweeper.SweepAsync(CancellationToken.None);
-        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(10));
+        var pumped = await harness.PumpAsync(); // the sweep's wake-up is for a time already past: visible at once
+        var done = (await harness.Jobs.GetAsync(job.Id, CancellationToken.None))!;
 
         Assert.Equal(1, report.Woken);
+        Assert.Equal(1, pumped);
         Assert.Equal(JobState.Assigned, done.State);
         Assert.Equal(1, harness.Dispatches);
     }
@@ -254,8 +265,8 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task Sweep_JobEnteringTheSevenDayWindow_GetsItsWakeUp()
     {
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, configure: s => s.AddSingleton<TimeProvider>(time));
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
         var job = (await harness.Jobs.SubmitAsync(Request(time.GetUtcNow().AddDays(8)), JobSources.Http, CancellationToken.None)).Job!;
 
         var tooEarly = await harness.Sweeper.SweepAsync(CancellationToken.None);
@@ -273,15 +284,34 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task Sweep_WhileADispatchIsInFlight_LeavesItsClaimAlone()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, async (context, request) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1.5)); // inside the 2 s attempt timeout these tests use
-            await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
-        });
+        // The answer is held until the sweep has run. The clock is fake and stands still meanwhile, so
+        // the attempt's timeouts (on the same TimeProvider) cannot end the held call.
+        var time = JobsHarness.NewClock();
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = await JobsHarness.StartAsync(
+            azurite.Fixture,
+            async (context, request) =>
+            {
+                arrived.TrySetResult();
+                await release.Task;
+                await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
+            },
+            time: time);
 
         var submitting = harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None);
-        await Task.Delay(500);
-        var report = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        SweepReport report;
+        try
+        {
+            await Task.WhenAny(arrived.Task, submitting);
+            Assert.True(arrived.Task.IsCompleted, "the dispatch request never reached VideoSDK");
+            report = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
         var done = (await submitting).Job!;
 
         Assert.Equal(0, report.Recovered);
@@ -295,14 +325,35 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task AttemptClaimed_CallerCancelsMidFlight_TheAttemptStillCompletesAndIsRecorded()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, async (context, request) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
-        });
-        using var shutdown = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        // The caller cancels once the request is at VideoSDK, and only then does the answer come. The
+        // clock is fake and stands still, so the attempt's own timeouts cannot end the held call.
+        var time = JobsHarness.NewClock();
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = await JobsHarness.StartAsync(
+            azurite.Fixture,
+            async (context, request) =>
+            {
+                arrived.TrySetResult();
+                await release.Task;
+                await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
+            },
+            time: time);
+        using var shutdown = new CancellationTokenSource();
 
-        var result = await harness.Jobs.SubmitAsync(Request(), JobSources.Queue, shutdown.Token);
+        var submitting = harness.Jobs.SubmitAsync(Request(), JobSources.Queue, shutdown.Token);
+        try
+        {
+            await Task.WhenAny(arrived.Task, submitting);
+            Assert.True(arrived.Task.IsCompleted, "the dispatch request never reached VideoSDK");
+            await shutdown.CancelAsync();
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        var result = await submitting;
 
         Assert.Equal(JobState.Assigned, result.Job!.State);
         Assert.Equal(JobState.Assigned, (await harness.Jobs.GetAsync(result.Job.Id, CancellationToken.None))!.State);
@@ -311,23 +362,26 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task Sweep_AnUnreadableRow_DoesNotStopItHandlingTheOthers()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: new Dictionary<string, string?> { ["Jobs:OverdueGrace"] = "00:00:00.200" });
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
         var table = harness.Services.Get<AgentDispatch.Storage.StorageClients>().Tables.GetTableClient(harness.Services.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.LedgerTable);
         await table.CreateIfNotExistsAsync();
         await table.AddEntityAsync(new Azure.Data.Tables.TableEntity("AAAAAAAAAAAAAAAAAAAAAA", DispatchJobEntity.JobRowKey)
         {
             ["State"] = "Scheduled",
-            ["DueAt"] = DateTimeOffset.UtcNow.AddMinutes(-5),
+            ["DueAt"] = time.GetUtcNow().AddMinutes(-5),
             ["LastOutcome"] = "NotAnOutcome",
         });
-        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Http, CancellationToken.None)).Job!;
+        var job = (await harness.Jobs.SubmitAsync(Request(time.GetUtcNow().AddMinutes(5)), JobSources.Http, CancellationToken.None)).Job!;
         await harness.WakeQueue.ClearMessagesAsync();
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        time.Advance(TimeSpan.FromMinutes(6)); // overdue by more than the default 30 s grace
 
         var report = await harness.Sweeper.SweepAsync(CancellationToken.None);
-        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(10));
+        var pumped = await harness.PumpAsync(); // the sweep's wake-up is for a time already past: visible at once
+        var done = (await harness.Jobs.GetAsync(job.Id, CancellationToken.None))!;
 
         Assert.Equal(1, report.Woken);
+        Assert.Equal(1, pumped);
         Assert.Equal(JobState.Assigned, done.State);
         Assert.Contains("could not be read as a job", harness.Services.AllLogText(), StringComparison.Ordinal);
     }
@@ -335,10 +389,11 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task WakeAsync_StaleWakeUpForAJobAlreadyDue_DispatchesIt()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
-        var job = (await harness.Jobs.SubmitAsync(Request(DateTimeOffset.UtcNow.AddSeconds(2)), JobSources.Http, CancellationToken.None)).Job!;
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
+        var job = (await harness.Jobs.SubmitAsync(Request(time.GetUtcNow().AddMinutes(5)), JobSources.Http, CancellationToken.None)).Job!;
         await harness.WakeQueue.ClearMessagesAsync();
-        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        time.Advance(TimeSpan.FromMinutes(5.5));
 
         await harness.Runner.WakeAsync(job.Id, job.DispatchAt.AddMinutes(-1), CancellationToken.None);
 
@@ -349,13 +404,15 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task Retry_WhoseBackoffOvershootsTheWindow_GetsALastAttemptInsideIt()
     {
+        var time = JobsHarness.NewClock();
         await using var harness = await JobsHarness.StartAsync(
             azurite.Fixture,
             AnswerInTurn((503, VideoSdkExamples.NoWorkersAvailableJson), (200, VideoSdkExamples.SuccessResponseJson)),
-            new Dictionary<string, string?> { ["Jobs:RetryBaseDelay"] = "00:00:30", ["Jobs:RetryMaxDelay"] = "00:01:00" });
+            new Dictionary<string, string?> { ["Jobs:RetryBaseDelay"] = "00:00:30", ["Jobs:RetryMaxDelay"] = "00:01:00" },
+            time: time);
 
-        var job = (await harness.Jobs.SubmitAsync(Request(notAfter: DateTimeOffset.UtcNow.AddSeconds(3)), JobSources.Queue, CancellationToken.None)).Job!;
-        var done = await harness.PumpUntilAsync(job.Id, j => j.IsFinal, TimeSpan.FromSeconds(10));
+        var job = (await harness.Jobs.SubmitAsync(Request(notAfter: time.GetUtcNow().AddSeconds(3)), JobSources.Queue, CancellationToken.None)).Job!;
+        var done = await harness.WakeUntilFinalAsync(time, job.Id);
 
         Assert.Equal(JobState.Assigned, done.State);
         Assert.Equal(2, done.Attempts);

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using AgentDispatch.Dispatch;
 using AgentDispatch.Jobs;
 using AgentDispatch.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentDispatch.Core.Tests.Jobs;
 
@@ -78,11 +77,12 @@ public sealed class DispatchJobServiceTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task SubmitAsync_DerivedKeyAfterItsWindowPassed_StartsANewJob()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: new Dictionary<string, string?> { ["Jobs:DefaultWindow"] = "00:00:01" });
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
 
         var first = await harness.Jobs.SubmitAsync(Request(), JobSources.Http, CancellationToken.None);
         var repeat = await harness.Jobs.SubmitAsync(Request(), JobSources.Http, CancellationToken.None);
-        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        time.Advance(TimeSpan.FromMinutes(11)); // past the default 10-minute window
         var later = await harness.Jobs.SubmitAsync(Request(), JobSources.Http, CancellationToken.None);
 
         Assert.Equal(SubmitStatus.Duplicate, repeat.Status);
@@ -95,10 +95,11 @@ public sealed class DispatchJobServiceTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task SubmitAsync_CallerKeyAfterItsWindowPassed_IsStillTheSameJob()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: new Dictionary<string, string?> { ["Jobs:DefaultWindow"] = "00:00:01" });
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
 
         var first = await harness.Jobs.SubmitAsync(Request(key: "k-1"), JobSources.Http, CancellationToken.None);
-        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        time.Advance(TimeSpan.FromMinutes(11)); // past the default 10-minute window
         var later = await harness.Jobs.SubmitAsync(Request(key: "k-1"), JobSources.Http, CancellationToken.None);
 
         Assert.Equal(SubmitStatus.Duplicate, later.Status);
@@ -215,8 +216,8 @@ public sealed class DispatchJobServiceTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task SubmitAsync_RedeliveredLongAfterTheWindow_IsStillTheSameRequest()
     {
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, configure: s => s.AddSingleton<TimeProvider>(time));
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
         var sentAt = time.GetUtcNow();
 
         var first = await harness.Jobs.SubmitAsync(Request() with { RequestedAt = sentAt }, JobSources.Queue, CancellationToken.None);
@@ -286,8 +287,8 @@ public sealed class DispatchJobServiceTests(AzuriteCollectionFixture azurite)
     [Fact]
     public async Task SubmitAsync_ManyOccasionsOfOneNowKey_FindTheLatestWithoutWalkingThemAll()
     {
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, configure: s => s.AddSingleton<TimeProvider>(time));
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
         DispatchJob? last = null;
         for (var i = 0; i < 5; i++)
         {

@@ -5,6 +5,7 @@ using AgentDispatch.Testing;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AgentDispatch.Core.Tests.Jobs;
 
@@ -12,6 +13,14 @@ namespace AgentDispatch.Core.Tests.Jobs;
 /// The job services as the app registers them, on a fresh table and queues in the shared Azurite,
 /// dispatching to a loopback VideoSDK whose answers a test scripts. <see cref="PumpAsync"/> does
 /// what the wake-queue trigger does: hands every visible wake-up to the runner.
+/// <para>
+/// With a <see cref="FakeTimeProvider"/> (<see cref="NewClock"/>) the jobs' clock stands still until a
+/// test moves it, but the wake queue does not follow it: Azurite hides a wake-up message on its own,
+/// real clock. A test on a fake clock therefore either hands the runner the wake-up it queued
+/// (<see cref="WakeWhenDueAsync"/>), or pumps only wake-ups queued for a time the fake clock has
+/// already passed (the sweep's, which are visible at once). Pumping a wake-up for a job due less than
+/// <see cref="DispatchJobRunner.MaxEarlyWait"/> ahead of the fake clock would wait for the clock forever.
+/// </para>
 /// </summary>
 internal sealed class JobsHarness : IAsyncDisposable
 {
@@ -46,7 +55,8 @@ internal sealed class JobsHarness : IAsyncDisposable
         AzuriteFixture azurite,
         Func<HttpContext, ReceivedRequest, Task>? answer = null,
         IDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? configure = null)
+        Action<IServiceCollection>? configure = null,
+        FakeTimeProvider? time = null)
     {
         var videoSdk = await LoopbackServer.StartAsync(answer ?? LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson));
         var wake = AzuriteFixture.UniqueName("wake");
@@ -69,10 +79,61 @@ internal sealed class JobsHarness : IAsyncDisposable
             all[key] = value;
         }
 
-        var services = CoreServices.Build(AgentDispatch.Configuration.TriggerSettings.WithDefaults(all), configure);
+        var services = CoreServices.Build(AgentDispatch.Configuration.TriggerSettings.WithDefaults(all), s =>
+        {
+            if (time is not null)
+            {
+                s.AddSingleton<TimeProvider>(time);
+            }
+
+            configure?.Invoke(s);
+        });
         var queue = services.Get<StorageClients>().Queues.GetQueueClient(wake);
         await queue.CreateIfNotExistsAsync();
         return new JobsHarness(services, videoSdk, queue);
+    }
+
+    /// <summary>
+    /// A fake clock for the jobs, starting at the real now so that times in requests read naturally, in
+    /// whole milliseconds as the ledger keeps them, so a job's due time can be reached exactly.
+    /// </summary>
+    public static FakeTimeProvider NewClock() => new(Instants.Ms(DateTimeOffset.UtcNow));
+
+    /// <summary>
+    /// On a fake clock: moves the clock on to the job's due time, if it is not there yet, and hands the
+    /// runner the wake-up queued for that time (the job's id and due time, what the message carries), as
+    /// the trigger does once the queue shows it. The message itself stays hidden in Azurite, on the real clock.
+    /// </summary>
+    public async Task<DispatchJob> WakeWhenDueAsync(FakeTimeProvider time, string id)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var job = (await Jobs.GetAsync(id, CancellationToken.None))!;
+        Assert.Equal(JobState.Scheduled, job.State);
+        Assert.Equal(job.DueAt, job.WakeFor); // a wake-up was queued for this time, or nothing would wake the job
+        if (time.GetUtcNow() < job.DueAt)
+        {
+            time.SetUtcNow(job.DueAt);
+        }
+
+        await Runner.WakeAsync(job.Id, job.DueAt, CancellationToken.None);
+        return (await Jobs.GetAsync(id, CancellationToken.None))!;
+    }
+
+    /// <summary>On a fake clock: wakes the job at each time it is due until it is final; fails after <paramref name="maxWakes"/>.</summary>
+    public async Task<DispatchJob> WakeUntilFinalAsync(FakeTimeProvider time, string id, int maxWakes = 50)
+    {
+        var job = (await Jobs.GetAsync(id, CancellationToken.None))!;
+        for (var wakes = 0; !job.IsFinal; wakes++)
+        {
+            if (wakes == maxWakes)
+            {
+                Assert.Fail($"Job {id} is still {job.State} after {maxWakes} wake-ups (attempts {job.Attempts}, last outcome {job.LastOutcome}, due {job.DueAt:o}, not after {job.NotAfter:o}, now {time.GetUtcNow():o}).");
+            }
+
+            job = await WakeWhenDueAsync(time, id);
+        }
+
+        return job;
     }
 
     /// <summary>Hands every wake-up visible now to the runner, as the trigger would, and deletes it.</summary>
@@ -97,7 +158,10 @@ internal sealed class JobsHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Pumps until <paramref name="done"/> holds for the job, or fails after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Pumps until <paramref name="done"/> holds for the job, or fails after <paramref name="timeout"/> of
+    /// real time: for tests on the real clock, where a wake-up surfaces when Azurite shows it.
+    /// </summary>
     public async Task<DispatchJob> PumpUntilAsync(string id, Func<DispatchJob, bool> done, TimeSpan timeout)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
