@@ -102,6 +102,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         services.TryAddSingleton<DispatchJobRunner>();
         services.TryAddSingleton<DispatchJobService>();
         services.TryAddSingleton<JobsApi>();
+        services.TryAddSingleton<JobMessages>();
         services.TryAddSingleton<LedgerSweeper>();
     }
 

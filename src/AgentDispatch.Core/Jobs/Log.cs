@@ -51,6 +51,9 @@ internal static partial class Log
     [LoggerMessage(114, LogLevel.Error, "Ledger row {RowId} could not be read as a job and was skipped")]
     public static partial void BadRow(ILogger logger, string rowId, Exception exception);
 
+    [LoggerMessage(200, LogLevel.Warning, "Message {MessageId} from {Queue} moved to the poison queue at once: {Reason} {Errors}")]
+    public static partial void Poisoned(ILogger logger, string messageId, string queue, string reason, string errors);
+
     [LoggerMessage(300, LogLevel.Information, "Job {DispatchId} cancelled by its source (for a reschedule: {ForReschedule})")]
     public static partial void SourceCancelled(ILogger logger, string dispatchId, bool forReschedule);
 
