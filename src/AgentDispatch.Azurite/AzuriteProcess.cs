@@ -78,7 +78,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// </summary>
     /// <exception cref="InvalidOperationException">No package.json, no node or npm, or npm ci failed.</exception>
     /// <exception cref="IOException">Azurite exited before it answered, typically because a port is taken.</exception>
-    /// <exception cref="TimeoutException">Azurite did not answer within 30 s; it has been killed.</exception>
+    /// <exception cref="TimeoutException">Azurite did not answer within 2 minutes; it has been killed.</exception>
     public static Task<AzuriteProcess> StartAsync(
         string repositoryRoot, int blobPort, int queuePort, int tablePort, ILogger? logger = null, CancellationToken ct = default)
         => StartCoreAsync(repositoryRoot, location: null, blobPort, queuePort, tablePort, logger, ct);
@@ -92,7 +92,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// </summary>
     /// <exception cref="InvalidOperationException">No package.json, no node or npm, or npm ci failed.</exception>
     /// <exception cref="IOException">Azurite exited before it answered, typically because a port is taken.</exception>
-    /// <exception cref="TimeoutException">Azurite did not answer within 30 s; it has been killed.</exception>
+    /// <exception cref="TimeoutException">Azurite did not answer within 2 minutes; it has been killed.</exception>
     public static Task<AzuriteProcess> StartPersistentAsync(
         string repositoryRoot, string location, int blobPort, int queuePort, int tablePort, ILogger? logger = null, CancellationToken ct = default)
     {

@@ -14,7 +14,13 @@ namespace AgentDispatch.Azurite;
 /// </summary>
 internal sealed class AzuriteReadiness(string connectionString, int blobPort, int queuePort, int tablePort)
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Bounds only an Azurite that stays alive and never answers (one that exits, say on a taken port,
+    /// fails at once). A healthy start takes seconds on an idle machine but 35-40 s on two cores at load
+    /// average 20 (measured), when node competes for CPU: the limit must not fail a start that is
+    /// merely slow.
+    /// </summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
     /// <exception cref="IOException"><paramref name="process"/> exited before it was ready.</exception>
     /// <exception cref="TimeoutException">No answer within <see cref="Timeout"/>.</exception>

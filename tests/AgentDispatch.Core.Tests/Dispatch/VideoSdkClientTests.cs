@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using AgentDispatch.Dispatch;
 using AgentDispatch.Testing;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AgentDispatch.Core.Tests.Dispatch;
 
@@ -18,23 +20,42 @@ public sealed class VideoSdkClientTests
         System.Text.Json.JsonDocument.Parse("""{"variables":[{"name":"fname","value":"ankit"}]}""").RootElement.Clone(),
         "abcd-abcd-abcd-abcd");
 
-    private static CoreServices Services(Uri baseUrl, params (string Key, string Value)[] extra)
+    // The limits are generous: on a loaded machine a loopback answer can take seconds, and an attempt
+    // cut off by its timeout is Unknown, a connect cut off is retried; either would change what a test
+    // that is about classification sees. The tests about a limit set that limit themselves.
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(30);
+
+    // Bounds the waits of the tests themselves, so a broken build fails instead of hanging.
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromMinutes(1);
+
+    private static CoreServices Services(Uri baseUrl, params (string Key, string Value)[] extra) => Services(baseUrl, time: null, extra);
+
+    private static CoreServices Services(Uri baseUrl, TimeProvider? time, params (string Key, string Value)[] extra)
     {
         var settings = new Dictionary<string, string?>
         {
             ["VideoSdk:BaseUrl"] = baseUrl.AbsoluteUri,
             ["VideoSdk:AuthToken"] = Token,
-            ["VideoSdk:AttemptTimeout"] = "00:00:02",
-            ["VideoSdk:ConnectTimeout"] = "00:00:01",
-            ["VideoSdk:TotalTimeout"] = "00:00:20",
+            ["VideoSdk:AttemptTimeout"] = AttemptTimeout.ToString("c"),
+            ["VideoSdk:ConnectTimeout"] = "00:00:15",
+            // At least (MaxRetries + 1) x AttemptTimeout + MaxRetries x MaxRetryAfter, as start-up checks.
+            ["VideoSdk:TotalTimeout"] = "00:02:00",
         };
         foreach (var (key, value) in extra)
         {
             settings[key] = value;
         }
 
-        return CoreServices.Build(settings);
+        return CoreServices.Build(settings, time is null ? null : s => s.AddSingleton(time));
     }
+
+    /// <summary>A handler that never answers: it reports the request, then holds it until the client goes away.</summary>
+    private static Func<HttpContext, ReceivedRequest, Task> NeverAnswer(TaskCompletionSource received)
+        => async (context, _) =>
+        {
+            received.TrySetResult();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        };
 
     private static async Task<(DispatchOutcome Outcome, LoopbackServer Server, CoreServices Services)> DispatchAgainst(
         Func<HttpContext, ReceivedRequest, Task> answer, DispatchRequest? request = null)
@@ -248,12 +269,17 @@ public sealed class VideoSdkClientTests
     [Fact]
     public async Task DispatchAsync_AnswerSlowerThanTheAttemptTimeout_IsUnknownAndNotResent()
     {
-        var (outcome, server, services) = await DispatchAgainst(async (context, request) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-        });
-        await using var _ = server;
-        await using var __ = services;
+        // The attempt timeout runs on a fake clock, moved past it once the request is at the server:
+        // how slow the machine is cannot decide whether the answer beat the timeout.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await LoopbackServer.StartAsync(NeverAnswer(received));
+        await using var services = Services(server.BaseAddress, time);
+
+        var dispatch = services.Get<IVideoSdkClient>().DispatchAsync(Example, CancellationToken.None);
+        await received.Task.WaitAsync(WaitLimit);
+        time.Advance(AttemptTimeout);
+        var outcome = await dispatch.WaitAsync(WaitLimit);
 
         Assert.Equal(DispatchOutcomeKind.Unknown, outcome.Kind);
         Assert.Single(server.Requests);
@@ -262,11 +288,16 @@ public sealed class VideoSdkClientTests
     [Fact]
     public async Task DispatchAsync_CallerCancels_Throws()
     {
-        await using var server = await LoopbackServer.StartAsync(async (context, _) => await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted));
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await LoopbackServer.StartAsync(NeverAnswer(received));
         await using var services = Services(server.BaseAddress);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cancel = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => services.Get<IVideoSdkClient>().DispatchAsync(Example, cancel.Token));
+        var dispatch = services.Get<IVideoSdkClient>().DispatchAsync(Example, cancel.Token);
+        await received.Task.WaitAsync(WaitLimit);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dispatch.WaitAsync(WaitLimit));
     }
 
     [Fact]
@@ -383,11 +414,18 @@ public sealed class VideoSdkClientTests
     [Fact]
     public async Task DispatchAsync_CancelledWhileWaitingForTheAnswer_LogsThatAnAgentMayHaveBeenDispatched()
     {
-        await using var server = await LoopbackServer.StartAsync(async (context, _) => await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default));
+        // Cancelled once the request is at the server, not after a fixed time: on a slow machine a
+        // timer could fire before the request was sent, or after an attempt timeout had answered.
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await LoopbackServer.StartAsync(NeverAnswer(received));
         await using var services = Services(server.BaseAddress);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var cancel = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => services.Get<IVideoSdkClient>().DispatchAsync(Example, cancel.Token));
+        var dispatch = services.Get<IVideoSdkClient>().DispatchAsync(Example, cancel.Token);
+        await received.Task.WaitAsync(WaitLimit);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dispatch.WaitAsync(WaitLimit));
 
         Assert.Contains("an agent may have been dispatched", services.AllLogText(), StringComparison.Ordinal);
         Assert.Single(server.Requests);

@@ -15,18 +15,29 @@ namespace AgentDispatch.DevHost.Tests.Functions;
 /// <summary>What the sample functions saw, in order, for a test to await.</summary>
 public sealed class Recorder<T>
 {
-    private readonly Channel<T> _seen = Channel.CreateUnbounded<T>();
+    private readonly Channel<(T Item, long SeenAt)> _seen = Channel.CreateUnbounded<(T, long)>();
 
-    public void Add(T item) => _seen.Writer.TryWrite(item);
+    public void Add(T item) => _seen.Writer.TryWrite((item, System.Diagnostics.Stopwatch.GetTimestamp()));
 
     /// <summary>The next thing seen, waiting at most <paramref name="timeout"/> (30 s by default).</summary>
-    public async Task<T> NextAsync(TimeSpan? timeout = null)
+    public async Task<T> NextAsync(TimeSpan? timeout = null) => (await NextSeenAsync(timeout)).Item;
+
+    /// <summary>
+    /// As <see cref="NextAsync"/>, with the <see cref="System.Diagnostics.Stopwatch"/> timestamp of when the
+    /// function saw it: a test timing the gap between two calls measures the calls, not how late it got to run.
+    /// </summary>
+    public async Task<(T Item, long SeenAt)> NextSeenAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         return await _seen.Reader.ReadAsync(cts.Token);
     }
 
-    public bool TryTake(out T item) => _seen.Reader.TryRead(out item!);
+    public bool TryTake(out T item)
+    {
+        var taken = _seen.Reader.TryRead(out var seen);
+        item = seen.Item!;
+        return taken;
+    }
 }
 
 /// <summary>Counts invocations running at once and the most there ever were.</summary>
