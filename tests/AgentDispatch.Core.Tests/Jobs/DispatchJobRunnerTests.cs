@@ -287,17 +287,9 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
         // The answer is held until the sweep has run. The clock is fake and stands still meanwhile, so
         // the attempt's timeouts (on the same TimeProvider) cannot end the held call.
         var time = JobsHarness.NewClock();
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var harness = await JobsHarness.StartAsync(
-            azurite.Fixture,
-            async (context, request) =>
-            {
-                arrived.TrySetResult();
-                await release.Task;
-                await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
-            },
-            time: time);
+        var held = new HeldAnswer();
+        var (arrived, release) = (held.Arrived, held.Release);
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, held.AnswerAsync, time: time);
 
         var submitting = harness.Jobs.SubmitAsync(Request(), JobSources.Queue, CancellationToken.None);
         SweepReport report;
@@ -328,17 +320,9 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
         // The caller cancels once the request is at VideoSDK, and only then does the answer come. The
         // clock is fake and stands still, so the attempt's own timeouts cannot end the held call.
         var time = JobsHarness.NewClock();
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var harness = await JobsHarness.StartAsync(
-            azurite.Fixture,
-            async (context, request) =>
-            {
-                arrived.TrySetResult();
-                await release.Task;
-                await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
-            },
-            time: time);
+        var held = new HeldAnswer();
+        var (arrived, release) = (held.Arrived, held.Release);
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, held.AnswerAsync, time: time);
         using var shutdown = new CancellationTokenSource();
 
         var submitting = harness.Jobs.SubmitAsync(Request(), JobSources.Queue, shutdown.Token);
@@ -416,5 +400,20 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
 
         Assert.Equal(JobState.Assigned, done.State);
         Assert.Equal(2, done.Attempts);
+    }
+
+    /// <summary>A VideoSDK answer held back until the test releases it, telling the test when the request arrived.</summary>
+    private sealed class HeldAnswer
+    {
+        public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task AnswerAsync(HttpContext context, ReceivedRequest request)
+        {
+            Arrived.TrySetResult();
+            await Release.Task;
+            await LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson)(context, request);
+        }
     }
 }

@@ -3,14 +3,12 @@ using System.Text.Json.Nodes;
 using AgentDispatch.Functions.Dispatch;
 using AgentDispatch.Functions.Health;
 using AgentDispatch.Functions.Jobs;
+using AgentDispatch.Functions.Tests.Webhooks;
 using AgentDispatch.Functions.Webhooks;
 using AgentDispatch.Storage;
 using AgentDispatch.Testing;
 using AgentDispatch.Testing.Webhooks;
 using AgentDispatch.VideoSdkEmulator;
-using AgentDispatch.Webhooks.CalCom;
-using AgentDispatch.Webhooks.Calendly;
-using AgentDispatch.Webhooks.Standard;
 using Microsoft.AspNetCore.Http;
 
 namespace AgentDispatch.Functions.Tests.Http;
@@ -26,6 +24,7 @@ public sealed class StorageOutageTests : IAsyncLifetime
     private const string CalComSecret = "calcom-secret-for-outage-tests";
     private const string StandardSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
+    // Its own Azurite, started (on 127.0.0.1, with --disableTelemetry, as every AzuriteProcess start) and stopped by this test.
     private readonly AzuriteFixture _azurite = new();
     private RunningEmulator _videoSdk = null!;
     private FunctionsTestHost _host = null!;
@@ -76,13 +75,13 @@ public sealed class StorageOutageTests : IAsyncLifetime
             ["PATCH /api/dispatches/{id}"] = Call(f => (r, ct) => f.RescheduleDispatch(r, id, ct), "PATCH", "/api/dispatches/" + id, $$"""{"dispatchAt":"{{start:o}}"}"""),
             ["POST /api/webhooks/calendly"] = Webhook(
                 f => f.CalendlyWebhook, WebhookPayloads.CalendlyCreated("OUT1", start, DateTimeOffset.UtcNow),
-                body => new() { [CalendlySignature.Header] = CalendlySignature.Sign(body, CalendlyKey, DateTimeOffset.UtcNow) }),
+                body => SignedHeaders.Calendly(body, CalendlyKey)),
             ["POST /api/webhooks/calcom"] = Webhook(
                 f => f.CalComWebhook, WebhookPayloads.CalCom("BOOKING_CREATED", "OUT2", start, DateTimeOffset.UtcNow),
-                body => new() { [CalComSignature.Header] = CalComSignature.Sign(body, CalComSecret) }),
+                body => SignedHeaders.CalCom(body, CalComSecret)),
             ["POST /api/webhooks/standard"] = Webhook(
                 f => f.StandardWebhook, WebhookPayloads.Standard("meeting.scheduled", "OUT3", start),
-                body => StandardHeaders(body, "msg_OUT3")),
+                body => SignedHeaders.Standard(body, "msg_OUT3", StandardSecret)),
         };
         await Task.WhenAll(routes.Values);
 
@@ -127,16 +126,5 @@ public sealed class StorageOutageTests : IAsyncLifetime
         }
 
         return await FunctionsTestHost.ExecuteAsync(await function(request, CancellationToken.None), request);
-    }
-
-    private static Dictionary<string, string> StandardHeaders(byte[] body, string id)
-    {
-        var at = DateTimeOffset.UtcNow;
-        return new Dictionary<string, string>
-        {
-            [StandardWebhookSignature.IdHeader] = id,
-            [StandardWebhookSignature.TimestampHeader] = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-            [StandardWebhookSignature.SignatureHeader] = StandardWebhookSignature.Sign(id, at, body, StandardSecret),
-        };
     }
 }

@@ -110,21 +110,13 @@ public sealed class WebhookFunctionsTests(AzuriteCollectionFixture azurite) : IA
     }
 
     private static Dictionary<string, string> CalendlyHeaders(byte[] body, DateTimeOffset? signedAt = null, string key = CalendlyKey)
-        => new() { [CalendlySignature.Header] = CalendlySignature.Sign(body, key, signedAt ?? DateTimeOffset.UtcNow) };
+        => SignedHeaders.Calendly(body, key, signedAt);
 
     private static Dictionary<string, string> CalComHeaders(byte[] body, string secret = CalComSecret)
-        => new() { [CalComSignature.Header] = CalComSignature.Sign(body, secret) };
+        => SignedHeaders.CalCom(body, secret);
 
     private static Dictionary<string, string> StandardHeaders(byte[] body, string id, DateTimeOffset? signedAt = null, string secret = StandardSecret)
-    {
-        var at = signedAt ?? DateTimeOffset.UtcNow;
-        return new Dictionary<string, string>
-        {
-            [StandardWebhookSignature.IdHeader] = id,
-            [StandardWebhookSignature.TimestampHeader] = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-            [StandardWebhookSignature.SignatureHeader] = StandardWebhookSignature.Sign(id, at, body, secret),
-        };
-    }
+        => SignedHeaders.Standard(body, id, secret, signedAt);
 
     /// <summary>A correctly signed delivery for <paramref name="provider"/> of a meeting two hours ahead.</summary>
     private static (byte[] Body, Dictionary<string, string> Headers) Signed(Provider provider, string id = "INV1")
