@@ -10,7 +10,8 @@ namespace AgentDispatch.Azurite;
 /// <summary>
 /// The repository's pinned Azurite: the npm package under <c>node_modules</c> of the folder whose
 /// <c>package.json</c> and <c>package-lock.json</c> pin it, installed there with <c>npm ci</c> when
-/// it is missing, and run with <c>node</c> from PATH.
+/// it is missing, and run with <c>node</c> from PATH. This type only finds and installs it; it never
+/// starts Azurite. <see cref="AzuriteProcess"/> does, always on 127.0.0.1 with <c>--disableTelemetry</c>.
 /// </summary>
 public sealed class AzuriteInstallation
 {

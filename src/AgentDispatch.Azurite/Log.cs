@@ -2,6 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentDispatch.Azurite;
 
+/// <summary>
+/// Installing, readiness and stopping of Azurite. Every start is <see cref="AzuriteProcess"/>'s, on
+/// 127.0.0.1 with <c>--disableTelemetry</c>; nothing here starts it.
+/// </summary>
 internal static partial class Log
 {
     [LoggerMessage(1, LogLevel.Information, "node_modules/azurite is missing in {Root}: running 'npm ci --no-audit --no-fund' there once (about a minute).")]

@@ -2,7 +2,10 @@ using AgentDispatch.Testing;
 
 namespace AgentDispatch.Azurite.Tests;
 
-/// <summary>Where the pinned Azurite package is found; nothing here runs npm.</summary>
+/// <summary>
+/// Where the pinned Azurite package is found; nothing here runs npm or starts Azurite (the starts, always
+/// with --disableTelemetry, are AzuriteProcessTests').
+/// </summary>
 public sealed class AzuriteInstallationTests
 {
     [Fact]
