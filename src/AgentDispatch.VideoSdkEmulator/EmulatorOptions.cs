@@ -26,5 +26,20 @@ public sealed class EmulatorOptions
     /// <summary>Oldest dispatch records are dropped past this many, bounding memory under a long benchmark.</summary>
     public int MaxDispatchRecords { get; set; } = 200_000;
 
+    /// <summary>How long after an assigned dispatch the agent joins the room's session.</summary>
+    public TimeSpan JoinDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an agent stays in the room after joining; null keeps it there until the room ends.</summary>
+    public TimeSpan? AgentStay { get; set; }
+
+    /// <summary>Where the webhooks of every room go, unless the room was created with its own webhook; null sends none.</summary>
+    public string? WebhookUrl { get; set; }
+
+    /// <summary>
+    /// PEM of the RSA private key that signs webhooks (<c>videosdk-signature</c>). When null a 2048-bit key
+    /// is made on first use, not at start-up: generating one takes long, and most emulators never sign anything.
+    /// </summary>
+    public string? WebhookPrivateKeyPem { get; set; }
+
     internal bool RequiresToken => !string.IsNullOrEmpty(ApiKey) && !string.IsNullOrEmpty(ApiSecret);
 }

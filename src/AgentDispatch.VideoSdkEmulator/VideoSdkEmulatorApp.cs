@@ -1,6 +1,8 @@
 using AgentDispatch.VideoSdkEmulator.Control;
 using AgentDispatch.VideoSdkEmulator.Dispatch;
 using AgentDispatch.VideoSdkEmulator.Hosting;
+using AgentDispatch.VideoSdkEmulator.Rooms;
+using AgentDispatch.VideoSdkEmulator.Webhooks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -95,6 +97,9 @@ public static partial class VideoSdkEmulatorApp
         // A plain request delegate: no parameter binding, no per-request reflection on the hot path.
         endpoints.MapPost(DispatchEndpoint.Route, services.GetRequiredService<DispatchEndpoint>().HandleAsync);
         services.GetRequiredService<ControlEndpoints>().Map(endpoints);
+        services.GetRequiredService<RoomApiEndpoints>().Map(endpoints);
+        services.GetRequiredService<RoomControlEndpoints>().Map(endpoints);
+        services.GetRequiredService<WebhookEndpoints>().Map(endpoints);
         return endpoints;
     }
 
@@ -108,9 +113,13 @@ public static partial class VideoSdkEmulatorApp
         EmulatorOptionsValidator.ThrowIfInvalid(options);
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new EmulatorState(options, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new EmulatorState(
+            options, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.TryAddSingleton(sp => new DispatchEndpoint(sp.GetRequiredService<EmulatorState>(), Logger<DispatchEndpoint>(sp)));
         services.TryAddSingleton(sp => new ControlEndpoints(sp.GetRequiredService<EmulatorState>(), Logger<ControlEndpoints>(sp)));
+        services.TryAddSingleton(sp => new RoomApiEndpoints(sp.GetRequiredService<EmulatorState>()));
+        services.TryAddSingleton(sp => new RoomControlEndpoints(sp.GetRequiredService<EmulatorState>()));
+        services.TryAddSingleton(sp => new WebhookEndpoints(sp.GetRequiredService<EmulatorState>()));
         return services;
     }
 

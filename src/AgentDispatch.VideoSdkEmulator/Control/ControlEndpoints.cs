@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using AgentDispatch.VideoSdkEmulator.Deployments;
 using AgentDispatch.VideoSdkEmulator.Dispatch;
 using AgentDispatch.VideoSdkEmulator.Faults;
@@ -9,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using static AgentDispatch.VideoSdkEmulator.Hosting.HttpJson;
 
 namespace AgentDispatch.VideoSdkEmulator.Control;
 
@@ -43,6 +43,12 @@ internal sealed class ControlEndpoints(EmulatorState state, ILogger<ControlEndpo
         group.MapGet("/faults", GetFaults);
         group.MapPut("/faults", SetFaults);
         group.MapDelete("/faults", ClearFaults);
+
+        group.MapGet("/join-faults", GetJoinFaults);
+        group.MapPut("/join-faults", SetJoinFaults);
+        group.MapDelete("/join-faults", ClearJoinFaults);
+
+        group.MapGet("/stats", GetStats);
     }
 
     private Task GetHealth(HttpContext context) => WriteAsync(context, HealthBody.Ok, Json.HealthBody);
@@ -177,6 +183,39 @@ internal sealed class ControlEndpoints(EmulatorState state, ILogger<ControlEndpo
         return NoContent(context);
     }
 
+    private Task GetJoinFaults(HttpContext context) => WriteAsync(context, state.JoinFaults, Json.IReadOnlyListJoinFault);
+
+    private async Task SetJoinFaults(HttpContext context)
+    {
+        var faults = await ReadAsync(context, Json.JoinFaultArray).ConfigureAwait(false);
+        if (faults is null)
+        {
+            return;
+        }
+
+        try
+        {
+            state.SetJoinFaults(faults);
+        }
+        catch (ArgumentException ex)
+        {
+            await BadRequest(context, ex).ConfigureAwait(false);
+            return;
+        }
+
+        Log.JoinFaultsReplaced(logger, faults.Length);
+        await WriteAsync(context, state.JoinFaults, Json.IReadOnlyListJoinFault).ConfigureAwait(false);
+    }
+
+    private Task ClearJoinFaults(HttpContext context)
+    {
+        state.ClearJoinFaults();
+        Log.JoinFaultsCleared(logger);
+        return NoContent(context);
+    }
+
+    private Task GetStats(HttpContext context) => WriteAsync(context, state.Stats, Json.EmulatorStats);
+
     private static bool TryParseOutcome(string text, out EmulatedOutcome outcome)
     {
         // The wire names live on the enum's attributes; asking the serializer keeps one source of truth.
@@ -191,48 +230,4 @@ internal sealed class ControlEndpoints(EmulatorState state, ILogger<ControlEndpo
             return false;
         }
     }
-
-    /// <summary>Reads a JSON body; on failure answers 400 itself and returns null.</summary>
-    private static async Task<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
-        where T : class
-    {
-        string problem;
-        try
-        {
-            var value = await JsonSerializer.DeserializeAsync(context.Request.Body, typeInfo, context.RequestAborted).ConfigureAwait(false);
-            if (value is not null)
-            {
-                return value;
-            }
-
-            problem = "Request body must not be null.";
-        }
-        catch (JsonException ex)
-        {
-            // The serializer's own message names .NET types; the JSON path is what a caller can act on.
-            problem = string.IsNullOrEmpty(ex.Path) ? "Malformed JSON body." : $"Malformed JSON body at {ex.Path}.";
-        }
-
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-        await WriteAsync(context, new MessageBody(problem), Json.MessageBody).ConfigureAwait(false);
-        return null;
-    }
-
-    private static Task BadRequest(HttpContext context, ArgumentException ex)
-    {
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-
-        // ArgumentException.Message appends " (Parameter 'x')", which means nothing to an HTTP caller.
-        var message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
-        return WriteAsync(context, new MessageBody(message), Json.MessageBody);
-    }
-
-    private static Task NoContent(HttpContext context)
-    {
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
-        return Task.CompletedTask;
-    }
-
-    private static Task WriteAsync<T>(HttpContext context, T value, JsonTypeInfo<T> typeInfo) =>
-        context.Response.WriteAsJsonAsync(value, typeInfo, contentType: null, context.RequestAborted);
 }

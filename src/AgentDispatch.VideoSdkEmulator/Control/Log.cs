@@ -26,4 +26,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Emulator state reset")]
     public static partial void StateReset(ILogger logger);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Join faults replaced: {Count} entries")]
+    public static partial void JoinFaultsReplaced(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Join faults cleared")]
+    public static partial void JoinFaultsCleared(ILogger logger);
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using AgentDispatch.VideoSdkEmulator.Auth;
 using AgentDispatch.VideoSdkEmulator.Faults;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -20,18 +19,12 @@ internal sealed class DispatchEndpoint
     private const string JsonContentType = "application/json; charset=utf-8";
 
     private readonly EmulatorState _state;
-    private readonly TokenVerifier? _tokens;
     private readonly ILogger _logger;
 
     public DispatchEndpoint(EmulatorState state, ILogger<DispatchEndpoint> logger)
     {
         _state = state;
         _logger = logger;
-        var options = state.Options;
-        if (options.RequiresToken)
-        {
-            _tokens = new TokenVerifier(options.ApiKey!, options.ApiSecret!, state.TimeProvider);
-        }
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -97,14 +90,9 @@ internal sealed class DispatchEndpoint
 
     private async ValueTask<DispatchAnswer> DecideAsync(string? authorization, byte[] body, bool tooLarge)
     {
-        if (string.IsNullOrWhiteSpace(authorization))
+        if (await _state.Authorizer.CheckAsync(authorization).ConfigureAwait(false) is { } refusal)
         {
-            return new DispatchAnswer(EmulatedOutcome.Unauthorized, StatusCodes.Status401Unauthorized, DispatchMessages.UnauthorizedBody);
-        }
-
-        if (_tokens is not null && !await _tokens.IsValidAsync(authorization).ConfigureAwait(false))
-        {
-            return new DispatchAnswer(EmulatedOutcome.Unauthorized, StatusCodes.Status401Unauthorized, DispatchMessages.InvalidTokenBody);
+            return new DispatchAnswer(EmulatedOutcome.Unauthorized, StatusCodes.Status401Unauthorized, refusal);
         }
 
         if (tooLarge)
@@ -132,7 +120,13 @@ internal sealed class DispatchEndpoint
                     MeetingId: request.MeetingId, AgentId: request.AgentId, Fault: fault, RetryAfterSeconds: faults.RetryAfterSeconds);
         }
 
-        var outcome = _state.Dispatch(in request, out var workerId);
+        var outcome = _state.Dispatch(in request, out var workerId, out var loseAnswer);
+        if (loseAnswer)
+        {
+            // A join fault that models "the request succeeded, the caller saw nothing": the same abort as a drop fault.
+            fault = FaultKind.Drop;
+        }
+
         var (status, responseBody) = outcome switch
         {
             EmulatedOutcome.Assigned => (StatusCodes.Status200OK, DispatchMessages.Success(request.MeetingId, request.AgentId)),

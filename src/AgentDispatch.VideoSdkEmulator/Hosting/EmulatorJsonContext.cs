@@ -5,6 +5,8 @@ using AgentDispatch.VideoSdkEmulator.Control;
 using AgentDispatch.VideoSdkEmulator.Deployments;
 using AgentDispatch.VideoSdkEmulator.Dispatch;
 using AgentDispatch.VideoSdkEmulator.Faults;
+using AgentDispatch.VideoSdkEmulator.Rooms;
+using AgentDispatch.VideoSdkEmulator.Webhooks;
 using AgentDispatch.VideoSdkEmulator.Workers;
 
 namespace AgentDispatch.VideoSdkEmulator.Hosting;
@@ -22,6 +24,20 @@ namespace AgentDispatch.VideoSdkEmulator.Hosting;
 [JsonSerializable(typeof(Deployment[]))]
 [JsonSerializable(typeof(IReadOnlyList<Deployment>))]
 [JsonSerializable(typeof(FaultSettings))]
+[JsonSerializable(typeof(JoinFault[]))]
+[JsonSerializable(typeof(IReadOnlyList<JoinFault>))]
+[JsonSerializable(typeof(EmulatorStats))]
+[JsonSerializable(typeof(SessionInfo))]
+[JsonSerializable(typeof(PagedBody<SessionInfo>), TypeInfoPropertyName = "PagedBodySessionInfo")]
+[JsonSerializable(typeof(PagedBody<ParticipantInfo>), TypeInfoPropertyName = "PagedBodyParticipantInfo")]
+[JsonSerializable(typeof(CreateRoomRequest))]
+[JsonSerializable(typeof(RoomBody))]
+[JsonSerializable(typeof(HumanJoinRequest))]
+[JsonSerializable(typeof(ParticipantInfo))]
+[JsonSerializable(typeof(IReadOnlyList<RoomInfo>))]
+[JsonSerializable(typeof(WebhookPayload))]
+[JsonSerializable(typeof(IReadOnlyList<WebhookDelivery>))]
+[JsonSerializable(typeof(PublicKeyBody))]
 internal sealed partial class EmulatorJsonContext : JsonSerializerContext
 {
     /// <summary>

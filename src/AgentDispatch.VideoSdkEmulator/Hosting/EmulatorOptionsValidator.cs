@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 
@@ -50,12 +51,58 @@ internal sealed class EmulatorOptionsValidator : IValidateOptions<EmulatorOption
             failures.Add($"{section}:Latency must not be negative.");
         }
 
+        if (options.JoinDelay < TimeSpan.Zero)
+        {
+            failures.Add($"{section}:JoinDelay must not be negative.");
+        }
+
+        if (options.AgentStay < TimeSpan.Zero)
+        {
+            failures.Add($"{section}:AgentStay must not be negative.");
+        }
+
+        if (options.WebhookUrl is { } url && !IsHttpUrl(url))
+        {
+            failures.Add($"{section}:WebhookUrl must be an absolute http or https URL.");
+        }
+
+        if (options.WebhookPrivateKeyPem is { } pem)
+        {
+            if (pem.StartsWith(KeyVaultReferencePrefix, StringComparison.Ordinal))
+            {
+                failures.Add($"{section}:WebhookPrivateKeyPem is an unresolved Key Vault reference.");
+            }
+            else if (!IsRsaPrivateKeyPem(pem))
+            {
+                failures.Add($"{section}:WebhookPrivateKeyPem is not an RSA private key in PEM form.");
+            }
+        }
+
         if (options.MaxDispatchRecords < 1)
         {
             failures.Add($"{section}:MaxDispatchRecords must be at least 1.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    internal static bool IsHttpUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    // Importing is quick (unlike generating), so a bad key stops start-up rather than the first webhook.
+    private static bool IsRsaPrivateKeyPem(string pem)
+    {
+        using var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            rsa.ExportParameters(includePrivateParameters: true);
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            return false;
+        }
     }
 
     public static void ThrowIfInvalid(EmulatorOptions options)

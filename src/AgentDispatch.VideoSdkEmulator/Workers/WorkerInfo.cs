@@ -11,4 +11,5 @@ public sealed record WorkerInfo(
     bool Draining,
     int RunningJobs,
     double Load,
-    bool Available);
+    bool Available,
+    string? ParticipantName = null);

@@ -40,6 +40,7 @@ internal sealed class WorkerPool(TimeProvider timeProvider, TimeSpan jobDuration
             worker.MaxProcesses = registration.MaxProcesses;
             worker.LoadThreshold = registration.LoadThreshold;
             worker.Draining = registration.Draining;
+            worker.ParticipantName = registration.ParticipantName;
             return worker.Snapshot(Now());
         }
     }
@@ -81,9 +82,11 @@ internal sealed class WorkerPool(TimeProvider timeProvider, TimeSpan jobDuration
     /// Workers registered for the agent itself shadow the wildcard ones, so a test can shape one
     /// agent's capacity while the default worker keeps serving every other agent.
     /// </summary>
-    public AssignResult TryAssign(string agentId, out string? workerId)
+    /// <param name="participantName">The name the worker's agent joins under, when the worker sets one.</param>
+    public AssignResult TryAssign(string agentId, out string? workerId, out string? participantName)
     {
         workerId = null;
+        participantName = null;
         lock (_gate)
         {
             var now = Now();
@@ -104,6 +107,7 @@ internal sealed class WorkerPool(TimeProvider timeProvider, TimeSpan jobDuration
 
             best.StartJob(now, _jobTicks);
             workerId = best.Id;
+            participantName = best.ParticipantName;
             return AssignResult.Assigned;
         }
     }
@@ -160,6 +164,11 @@ internal sealed class WorkerPool(TimeProvider timeProvider, TimeSpan jobDuration
             throw new ArgumentException("maxProcesses must be at least 1.", nameof(registration));
         }
 
+        if (registration.ParticipantName is not null && string.IsNullOrWhiteSpace(registration.ParticipantName))
+        {
+            throw new ArgumentException("participantName must not be blank.", nameof(registration));
+        }
+
         if (!double.IsFinite(registration.LoadThreshold) || registration.LoadThreshold is <= 0 or > 1)
         {
             throw new ArgumentException("loadThreshold must be greater than 0 and at most 1.", nameof(registration));
@@ -181,6 +190,8 @@ internal sealed class WorkerPool(TimeProvider timeProvider, TimeSpan jobDuration
         public double LoadThreshold { get; set; } = WorkerRegistration.DefaultLoadThreshold;
 
         public bool Draining { get; set; }
+
+        public string? ParticipantName { get; set; }
 
         public double Load => (double)_jobs.Count / MaxProcesses;
 
@@ -208,7 +219,7 @@ internal sealed class WorkerPool(TimeProvider timeProvider, TimeSpan jobDuration
         public WorkerInfo Snapshot(long now)
         {
             ReleaseExpired(now);
-            return new WorkerInfo(Id, AgentId, MaxProcesses, LoadThreshold, Draining, _jobs.Count, Load, IsAvailable);
+            return new WorkerInfo(Id, AgentId, MaxProcesses, LoadThreshold, Draining, _jobs.Count, Load, IsAvailable, ParticipantName);
         }
     }
 }

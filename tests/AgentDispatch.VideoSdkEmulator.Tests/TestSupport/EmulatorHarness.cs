@@ -69,6 +69,35 @@ internal sealed class EmulatorHarness : IAsyncDisposable
         return ((int)response.StatusCode, await ReadJsonAsync(response));
     }
 
+    /// <summary>GET with the dispatch's Authorization header, as the /v2 routes want it.</summary>
+    public async Task<(int Status, JsonElement Body)> GetJsonAsync(string path, string? authorization = Token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        using var response = await Http.SendAsync(request);
+        return ((int)response.StatusCode, await ReadJsonAsync(response));
+    }
+
+    /// <summary>POST of a JSON body, with the Authorization header when given.</summary>
+    public async Task<(int Status, JsonElement Body)> PostJsonAsync(string path, string body, string? authorization = Token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        using var response = await Http.SendAsync(request);
+        return ((int)response.StatusCode, await ReadJsonAsync(response));
+    }
+
     public static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
