@@ -68,7 +68,9 @@ public sealed class CalendarPollerTests(AzuriteCollectionFixture azurite)
         {
             ["Calendars:Feeds:0:Name"] = "team",
             ["Calendars:Feeds:0:Url"] = new Uri(server.BaseAddress, "team.ics").AbsoluteUri,
-            ["Calendars:Horizon"] = "2.00:00:00",
+            // Three days, not two: the second stand-up (the day after tomorrow, 09:00 UTC, moved to 09:30)
+            // must be inside the horizon whatever the time of day the tests run at.
+            ["Calendars:Horizon"] = "3.00:00:00",
             ["Routing:Rules:0:Sources"] = "calendar",
             ["Routing:Rules:0:AgentId"] = "standup-agent",
             ["Routing:Rules:0:LeadTime"] = "00:00:30",
@@ -92,7 +94,7 @@ public sealed class CalendarPollerTests(AzuriteCollectionFixture azurite)
         var second = await poller.PollAsync(CancellationToken.None);
 
         var jobs = await Jobs(harness);
-        var horizonEnd = DateTimeOffset.UtcNow.AddDays(2);
+        var horizonEnd = DateTimeOffset.UtcNow.AddDays(3);
         var expectedStandups = Enumerable.Range(0, 5).Select(i => Tomorrow9.AddDays(i)).Count(t => t <= horizonEnd);
         Assert.Equal(expectedStandups + 1, jobs.Count);
         Assert.Equal(jobs.Count, first.Created);
