@@ -138,7 +138,11 @@ var appSettings = union(
     Jobs__DefaultWindow: '00:10:00'
     Jobs__RetryBaseDelay: '00:00:05'
     Jobs__RetryMaxDelay: '00:02:00'
-    Jobs__UnknownOutcome: 'Fail'
+    Confirmation__Mode: 'Both'
+    Confirmation__Timeout: '00:01:00'
+    Confirmation__PollInterval: '00:00:02'
+    Confirmation__OnNotJoined: 'Redispatch'
+    Confirmation__MaxRedispatches: '2'
     Webhooks__Calendly__SecretName: calendlySigningKeySecretName
     Webhooks__CalCom__SecretName: calComWebhookSecretName
     Webhooks__Standard__SecretName: standardWebhookSecretName

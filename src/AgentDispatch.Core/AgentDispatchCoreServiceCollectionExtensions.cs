@@ -1,6 +1,7 @@
 using AgentDispatch.Auth;
 using AgentDispatch.Calendars;
 using AgentDispatch.Configuration;
+using AgentDispatch.Confirmation;
 using AgentDispatch.Dispatch;
 using AgentDispatch.Events;
 using AgentDispatch.Schedules;
@@ -104,6 +105,21 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         services.TryAddSingleton<JobsApi>();
         services.TryAddSingleton<JobMessages>();
         services.TryAddSingleton<LedgerSweeper>();
+
+        services.AddOptions<ConfirmationOptions>().BindConfiguration(ConfirmationOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConfirmationOptions>, ConfirmationOptionsValidator>();
+        services.TryAddSingleton<RoomPresence>();
+        services.TryAddSingleton<RoomWatcher>();
+        services.TryAddSingleton<VideoSdkWebhookKey>();
+        services.TryAddSingleton<VideoSdkWebhookReceiver>();
+        services.AddHttpClient(VideoSdkWebhookKey.HttpClientName, (sp, http) =>
+            {
+                http.BaseAddress = WithTrailingSlash(sp.GetRequiredService<IOptions<VideoSdkOptions>>().Value.BaseUrl);
+                http.Timeout = TimeSpan.FromSeconds(5);
+                http.MaxResponseContentBufferSize = 16 * 1024;
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(3) })
+            .RemoveAllLoggers();
     }
 
     private static IVideoSdkTokenSource CreateTokenSource(IServiceProvider sp)

@@ -12,4 +12,5 @@ namespace AgentDispatch.Functions;
 [JsonSerializable(typeof(JobView))]
 [JsonSerializable(typeof(JobList))]
 [JsonSerializable(typeof(WebhookAck))]
+[JsonSerializable(typeof(VideoSdkWebhookAck))]
 public sealed partial class FunctionsJsonContext : JsonSerializerContext;

@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Error, "No VideoSDK token for agent {AgentId} in meeting {MeetingId}, nothing sent: {Reason}")]
     public static partial void TokenUnavailable(ILogger logger, string meetingId, string agentId, string reason);
+
+    [LoggerMessage(16, LogLevel.Warning, "Could not look in meeting {MeetingId} for the agent: {Reason} {Detail}")]
+    public static partial void LookFailed(ILogger logger, string meetingId, string reason, string? detail);
 }

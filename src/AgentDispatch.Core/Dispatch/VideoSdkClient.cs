@@ -60,6 +60,96 @@ public sealed partial class VideoSdkClient(
         return outcome;
     }
 
+    /// <summary>Pages read per list at most: a room holds far fewer participants than this many pages.</summary>
+    private const int MaxPages = 10;
+    private const int PerPage = 50;
+
+    public async Task<RoomLook> LookInRoomAsync(string meetingId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(meetingId);
+        string token;
+        try
+        {
+            token = await tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenUnavailableException ex)
+        {
+            Log.LookFailed(logger, meetingId, "no token", null);
+            return RoomLook.Unavailable($"The VideoSDK token could not be obtained ({(ex.IsTransient ? "transient" : "configuration")}).");
+        }
+
+        try
+        {
+            var participants = new List<RoomParticipant>();
+            var sessions = await ListAsync(
+                $"v2/sessions?roomId={Uri.EscapeDataString(meetingId)}&status=ongoing",
+                VideoSdkJsonContext.Default.VideoSdkPageVideoSdkSession,
+                token,
+                cancellationToken).ConfigureAwait(false);
+            foreach (var session in sessions)
+            {
+                if (session.Id is not { Length: > 0 } sessionId || session.End is not null || !string.Equals(session.Status ?? "ongoing", "ongoing", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                var active = await ListAsync(
+                    $"v2/sessions/{Uri.EscapeDataString(sessionId)}/participants/active?",
+                    VideoSdkJsonContext.Default.VideoSdkPageVideoSdkParticipant,
+                    token,
+                    cancellationToken).ConfigureAwait(false);
+                participants.AddRange(active
+                    .Where(p => p.ParticipantId is { Length: > 0 })
+                    .Select(p => new RoomParticipant(p.ParticipantId!, p.Name, sessionId, p.Timelog?.LastOrDefault(t => t.End is null)?.Start)));
+            }
+
+            return new RoomLook(participants);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (LookFailedException ex)
+        {
+            Log.LookFailed(logger, meetingId, ex.Message, null);
+            return RoomLook.Unavailable(ex.Message);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or OperationCanceledException or IOException or JsonException or Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            Log.LookFailed(logger, meetingId, ex.GetType().Name, ex.Message);
+            return RoomLook.Unavailable("VideoSDK's sessions API did not answer.");
+        }
+    }
+
+    /// <summary>Every item of a list, page by page; a page that is not the documented JSON fails the look.</summary>
+    private async Task<List<T>> ListAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<VideoSdkPage<T>> type, string token, CancellationToken cancellationToken)
+    {
+        var items = new List<T>();
+        var separator = path.EndsWith('?') ? "" : "&";
+        for (var page = 1; page <= MaxPages; page++)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Get, $"{path}{separator}page={page}&perPage={PerPage}");
+            message.Headers.TryAddWithoutValidation("Authorization", token);
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new LookFailedException($"VideoSDK's sessions API answered {(int)response.StatusCode}.");
+            }
+
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            var read = JsonSerializer.Deserialize(body, type) ?? throw new LookFailedException("VideoSDK's sessions API answered null.");
+            items.AddRange(read.Data ?? []);
+            if (read.Data is not { Count: > 0 } || read.PageInfo?.LastPage is not { } last || page >= last)
+            {
+                break;
+            }
+        }
+
+        return items;
+    }
+
+    private sealed class LookFailedException(string message) : Exception(message);
+
     private async Task<DispatchOutcome> SendAsync(byte[] body, string token, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, DispatchPath);

@@ -3,15 +3,33 @@ using AgentDispatch.Dispatch;
 
 namespace AgentDispatch.Jobs;
 
-/// <summary>Where a job is in its life. Assigned, Failed, Cancelled and Expired are final.</summary>
+/// <summary>
+/// Where a job is in its life. Joined, NotJoined, Failed, Cancelled and Expired are final; Assigned is
+/// final only when no confirmation is awaited (<see cref="DispatchJob.ConfirmBy"/> is null).
+/// </summary>
 public enum JobState
 {
     Scheduled,
     Dispatching,
+
+    /// <summary>VideoSDK took the job: a worker accepted it. While <see cref="DispatchJob.ConfirmBy"/> is set, the app is looking for the agent in the room.</summary>
     Assigned,
     Failed,
     Cancelled,
     Expired,
+
+    /// <summary>The agent was seen in the room (<see cref="DispatchJob.ConfirmedBy"/> says how).</summary>
+    Joined,
+
+    /// <summary>The agent was not seen in the room within <c>Confirmation:Timeout</c>, and is not sent again.</summary>
+    NotJoined,
+}
+
+/// <summary>How a job's agent was seen in the room.</summary>
+public static class ConfirmedBy
+{
+    public const string SessionApi = "session-api";
+    public const string Webhook = "webhook";
 }
 
 public static class CancelReasons
@@ -112,6 +130,33 @@ public sealed record DispatchJob
     /// <summary>Why a cancelled job was cancelled; <see cref="CancelReasons.Rescheduled"/> lets the new time revive it.</summary>
     public string? CancelReason { get; init; }
 
+    /// <summary>When the first attempt was sent: an agent seen in the room before it is not this job's.</summary>
+    public DateTimeOffset? FirstSentAt { get; init; }
+
+    /// <summary>
+    /// While the app looks for the agent in the room (after an assigned answer, or to settle an attempt
+    /// that got no answer): when it stops looking and decides the agent did not come.
+    /// </summary>
+    public DateTimeOffset? ConfirmBy { get; init; }
+
+    /// <summary>How often the job was dispatched again because its agent did not join.</summary>
+    public int Redispatches { get; init; }
+
+    /// <summary>When the agent was seen joining the room.</summary>
+    public DateTimeOffset? JoinedAt { get; init; }
+
+    /// <summary>VideoSDK's participant id of the agent in the room.</summary>
+    public string? ParticipantId { get; init; }
+
+    /// <summary>The room's session the agent joined.</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary><see cref="Jobs.ConfirmedBy.SessionApi"/> or <see cref="Jobs.ConfirmedBy.Webhook"/>.</summary>
+    public string? ConfirmedBy { get; init; }
+
+    /// <summary>When the agent left the room (or its session ended), as far as the app has heard.</summary>
+    public DateTimeOffset? LeftAt { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     public required DateTimeOffset UpdatedAt { get; init; }
@@ -122,7 +167,11 @@ public sealed record DispatchJob
     /// <summary>When the next attempt is due.</summary>
     public DateTimeOffset DueAt => NextAttemptAt ?? DispatchAt;
 
-    public bool IsFinal => State is JobState.Assigned or JobState.Failed or JobState.Cancelled or JobState.Expired;
+    public bool IsFinal => State is JobState.Joined or JobState.NotJoined or JobState.Failed or JobState.Cancelled or JobState.Expired
+                           || (State == JobState.Assigned && ConfirmBy is null);
+
+    /// <summary>True while the app looks in the room for this job's agent.</summary>
+    public bool IsConfirming => ConfirmBy is not null && State is JobState.Assigned or JobState.Dispatching;
 
     public DispatchRequest ToRequest() => new(MeetingId, AgentId, Metadata, VersionId);
 }

@@ -77,6 +77,23 @@ public sealed class DispatchJobEntity : ITableEntity
 
     public string? CancelReason { get; set; }
 
+    public DateTimeOffset? FirstSentAt { get; set; }
+
+    /// <summary>While confirming: when the app stops looking for the agent; what the sweep queries.</summary>
+    public DateTimeOffset? ConfirmBy { get; set; }
+
+    public int Redispatches { get; set; }
+
+    public DateTimeOffset? JoinedAt { get; set; }
+
+    public string? ParticipantId { get; set; }
+
+    public string? SessionId { get; set; }
+
+    public string? ConfirmedBy { get; set; }
+
+    public DateTimeOffset? LeftAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -115,6 +132,14 @@ public sealed class DispatchJobEntity : ITableEntity
             LastDeliveryId = job.LastDeliveryId,
             ReplacedBy = job.ReplacedBy,
             CancelReason = job.CancelReason,
+            FirstSentAt = job.FirstSentAt,
+            ConfirmBy = job.ConfirmBy,
+            Redispatches = job.Redispatches,
+            JoinedAt = job.JoinedAt,
+            ParticipantId = Cap(job.ParticipantId, 256),
+            SessionId = Cap(job.SessionId, 256),
+            ConfirmedBy = job.ConfirmedBy,
+            LeftAt = job.LeftAt,
             CreatedAt = job.CreatedAt,
             UpdatedAt = job.UpdatedAt,
         };
@@ -148,6 +173,14 @@ public sealed class DispatchJobEntity : ITableEntity
         LastDeliveryId = LastDeliveryId,
         ReplacedBy = ReplacedBy,
         CancelReason = CancelReason,
+        FirstSentAt = FirstSentAt,
+        ConfirmBy = ConfirmBy,
+        Redispatches = Redispatches,
+        JoinedAt = JoinedAt,
+        ParticipantId = ParticipantId,
+        SessionId = SessionId,
+        ConfirmedBy = ConfirmedBy,
+        LeftAt = LeftAt,
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,
         ETag = ETag.ToString(),

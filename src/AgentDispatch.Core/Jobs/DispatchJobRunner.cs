@@ -1,4 +1,5 @@
 using AgentDispatch.Configuration;
+using AgentDispatch.Confirmation;
 using AgentDispatch.Dispatch;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,17 +10,30 @@ namespace AgentDispatch.Jobs;
 /// Moves one job through its attempts. Before a request goes to VideoSDK the job is claimed
 /// (Scheduled → Dispatching, conditional on the row's ETag), so of two instances woken for the same
 /// job only one sends; the answer is written straight after it arrives, with no other I/O between.
+/// With confirmation on, an assigned answer — or no answer at all — is followed by looks in the room
+/// (wake-ups on the same queue) until the agent is seen or <see cref="ConfirmationOptions.Timeout"/> passes.
 /// </summary>
 public sealed class DispatchJobRunner(
     DispatchLedger ledger,
     WakeQueue wake,
     IVideoSdkClient videoSdk,
+    RoomWatcher watcher,
     RetrySchedule retries,
     IOptions<JobsOptions> jobsOptions,
     IOptions<VideoSdkOptions> videoSdkOptions,
+    IOptions<ConfirmationOptions> confirmationOptions,
     TimeProvider time,
     ILogger<DispatchJobRunner> logger)
 {
+    private ConfirmationOptions Confirmation => confirmationOptions.Value;
+
+    /// <summary>
+    /// What becomes of an attempt sent without an answer once the app has looked: unset, it is sent
+    /// again when the app looks in the room first (no agent there, so no second agent), and failed
+    /// when confirmation is off and nothing could be seen.
+    /// </summary>
+    public UnknownOutcomePolicy UnknownOutcome => jobsOptions.Value.UnknownOutcome ?? (Confirmation.IsOn ? UnknownOutcomePolicy.Retry : UnknownOutcomePolicy.Fail);
+
     /// <summary>
     /// Queue visibility has whole-second precision, so a wake-up can surface up to a second before
     /// its time; one that early waits out the rest here rather than dispatching early.
@@ -78,6 +92,17 @@ public sealed class DispatchJobRunner(
 
         switch (job.State)
         {
+            case JobState.Assigned or JobState.Dispatching when job.IsConfirming:
+                if (job.WakeFor == due || now >= job.ConfirmBy)
+                {
+                    await CheckAsync(job, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    Log.WakeIgnored(logger, job.Id, job.State, job.WakeFor ?? job.DueAt);
+                }
+
+                return;
             case JobState.Scheduled when job.DueAt > now:
                 // Moved later while this wake-up waited: the move queued its own.
                 Log.WakeIgnored(logger, job.Id, job.State, job.DueAt);
@@ -106,7 +131,7 @@ public sealed class DispatchJobRunner(
     public DispatchJob Claim(DispatchJob job, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return job with { State = JobState.Dispatching, Attempts = job.Attempts + 1, LeaseUntil = now + Lease, UpdatedAt = now };
+        return job with { State = JobState.Dispatching, Attempts = job.Attempts + 1, LeaseUntil = now + Lease, FirstSentAt = job.FirstSentAt ?? now, UpdatedAt = now };
     }
 
     /// <summary>
@@ -138,11 +163,18 @@ public sealed class DispatchJobRunner(
     public async Task RecoverAsync(DispatchJob abandoned, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(abandoned);
+        if (abandoned.IsConfirming)
+        {
+            // Its looks in the room stopped (a wake-up lost): look once more and decide.
+            await CheckAsync(abandoned, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var outcome = new DispatchOutcome(
             DispatchOutcomeKind.Unknown,
             "The instance dispatching this job stopped before VideoSDK's answer was recorded; an agent may have been dispatched.");
         var recorded = await RecordAsync(abandoned, outcome, cancellationToken).ConfigureAwait(false);
-        Log.Recovered(logger, abandoned.Id, outcome.Kind, recorded.State == JobState.Failed ? "not sent again (Jobs:UnknownOutcome=Fail)" : $"now {recorded.State}");
+        Log.Recovered(logger, abandoned.Id, outcome.Kind, recorded.IsConfirming ? "looking in the room before anything else" : recorded.State == JobState.Failed ? "not sent again (Jobs:UnknownOutcome=Fail)" : $"now {recorded.State}");
     }
 
     private async Task<DispatchJob> RecordAsync(DispatchJob claimed, DispatchOutcome outcome, CancellationToken cancellationToken)
@@ -160,7 +192,11 @@ public sealed class DispatchJobRunner(
         }
 
         Log.Attempted(logger, saved.Id, claimed.Attempts, outcome.Kind, saved.State);
-        if (saved.State == JobState.Scheduled && saved.WakeFor == saved.DueAt && saved.NextAttemptAt is { } retryAt)
+        if (saved.IsConfirming && saved.WakeFor is { } lookAt)
+        {
+            await wake.SendAsync(saved.Id, lookAt, cancellationToken).ConfigureAwait(false);
+        }
+        else if (saved.State == JobState.Scheduled && saved.WakeFor == saved.DueAt && saved.NextAttemptAt is { } retryAt)
         {
             Log.RetryScheduled(logger, saved.Id, retryAt);
             await wake.SendAsync(saved.Id, retryAt, cancellationToken).ConfigureAwait(false);
@@ -185,29 +221,158 @@ public sealed class DispatchJobRunner(
             UpdatedAt = now,
         };
 
-        var retry = outcome.IsRetryable
-                    || (outcome.Kind == DispatchOutcomeKind.Unknown && jobsOptions.Value.UnknownOutcome == UnknownOutcomePolicy.Retry);
         if (outcome.Kind == DispatchOutcomeKind.Assigned)
         {
-            return recorded with { State = JobState.Assigned, NextAttemptAt = null };
+            return Confirmation.IsOn
+                ? StartLooking(recorded with { State = JobState.Assigned, NextAttemptAt = null }, now)
+                : recorded with { State = JobState.Assigned, NextAttemptAt = null };
         }
 
-        if (!retry)
+        if (outcome.Kind == DispatchOutcomeKind.Unknown && Confirmation.IsOn)
         {
-            return recorded with { State = JobState.Failed, NextAttemptAt = null };
+            // Sent, no answer: VideoSDK may have dispatched. Look in the room before failing or resending;
+            // the lease outlives the looking so that the sweep finishes it if the looks stop.
+            var looking = StartLooking(recorded with { State = JobState.Dispatching, NextAttemptAt = null }, now);
+            return looking with { LeaseUntil = looking.ConfirmBy + jobsOptions.Value.LeaseMargin };
         }
 
-        var retryAt = retries.NextAttempt(job.Attempts, outcome.RetryAfter, now);
-        if (retryAt > job.NotAfter && outcome.RetryAfter is null && job.NotAfter - now > LastChance)
+        var retry = outcome.IsRetryable || (outcome.Kind == DispatchOutcomeKind.Unknown && UnknownOutcome == UnknownOutcomePolicy.Retry);
+        return retry ? RetryOrExpire(recorded, outcome.RetryAfter, now) : recorded with { State = JobState.Failed, NextAttemptAt = null };
+    }
+
+    private DispatchJob StartLooking(DispatchJob job, DateTimeOffset now)
+    {
+        var confirmBy = now + Confirmation.Timeout;
+        // The first look comes soon in every mode: a webhook may have come before the answer was recorded.
+        var firstLook = Min(now + Confirmation.PollInterval, confirmBy);
+        return job with { ConfirmBy = confirmBy, WakeFor = firstLook };
+    }
+
+    /// <summary>The next attempt after <paramref name="job"/>'s latest, inside its window, or Expired when none fits.</summary>
+    private DispatchJob RetryOrExpire(DispatchJob job, TimeSpan? retryAfter, DateTimeOffset now)
+    {
+        var retryAt = retries.NextAttempt(job.Attempts, retryAfter, now);
+        if (retryAt > job.NotAfter && retryAfter is null && job.NotAfter - now > LastChance)
         {
             // The backoff overshoots the window but one more attempt still fits: make it the last one.
             retryAt = job.NotAfter - LastChance;
         }
 
         return retryAt > job.NotAfter
-            ? recorded with { State = JobState.Expired, NextAttemptAt = null }
-            : recorded with { State = JobState.Scheduled, NextAttemptAt = retryAt, WakeFor = wake.CanWake(retryAt) ? retryAt : null };
+            ? job with { State = JobState.Expired, NextAttemptAt = null, ConfirmBy = null, LeaseUntil = null }
+            : job with { State = JobState.Scheduled, NextAttemptAt = retryAt, WakeFor = wake.CanWake(retryAt) ? retryAt : null, ConfirmBy = null, LeaseUntil = null };
     }
+
+    /// <summary>
+    /// One look in the room for a job being confirmed: the agent is there → Joined; not there and the
+    /// time is up → decided by <see cref="ConfirmationOptions.OnNotJoined"/> (after an assigned answer) or
+    /// <see cref="UnknownOutcome"/> (after no answer); otherwise the next look is queued.
+    /// </summary>
+    public async Task<DispatchJob> CheckAsync(DispatchJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var look = await watcher.LookAsync(job, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        if (look.Agent is { } agent)
+        {
+            var joined = await ledger.UpdateAsync(job.Id, current => current.IsConfirming ? Joined(current, agent, now) : null, cancellationToken, job).ConfigureAwait(false);
+            if (joined.Updated)
+            {
+                Log.AgentJoined(logger, job.Id, agent.ParticipantId, agent.ConfirmedBy);
+            }
+
+            return joined.Job ?? job;
+        }
+
+        if (now >= job.ConfirmBy)
+        {
+            var decided = await ledger.UpdateAsync(job.Id, current => current.IsConfirming && now >= current.ConfirmBy ? NotSeen(current, look, now) : null, cancellationToken, job).ConfigureAwait(false);
+            if (decided is { Updated: true, Job: { } next })
+            {
+                Log.AgentNotSeen(logger, job.Id, Confirmation.Timeout, JobStates.Wire(next.State));
+                if (next.State == JobState.Scheduled && next.WakeFor is { } at)
+                {
+                    await wake.SendAsync(next.Id, at, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return decided.Job ?? job;
+        }
+
+        var lookAt = Min(now + (Confirmation.Polls ? Confirmation.PollInterval : job.ConfirmBy!.Value - now), job.ConfirmBy!.Value);
+        var queued = await ledger.UpdateAsync(job.Id, current => current.IsConfirming ? current with { WakeFor = lookAt } : null, cancellationToken, job).ConfigureAwait(false);
+        if (queued.Updated)
+        {
+            await wake.SendAsync(job.Id, lookAt, cancellationToken).ConfigureAwait(false);
+        }
+
+        return queued.Job ?? job;
+    }
+
+    /// <summary>The job once its agent is seen in the room. Shared with VideoSDK's webhooks, which see it first.</summary>
+    public static DispatchJob Joined(DispatchJob job, AgentSeen agent, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(agent);
+        return job with
+        {
+            State = JobState.Joined,
+            JoinedAt = agent.JoinedAt,
+            ParticipantId = agent.ParticipantId,
+            SessionId = agent.SessionId,
+            ConfirmedBy = agent.ConfirmedBy,
+            LeftAt = agent.LeftAt,
+            // An unanswered attempt that turned out to have put the agent in: VideoSDK did assign it.
+            LastOutcome = job.LastOutcome == DispatchOutcomeKind.Unknown ? DispatchOutcomeKind.Assigned : job.LastOutcome,
+            ConfirmBy = null,
+            WakeFor = null,
+            LeaseUntil = null,
+            NextAttemptAt = null,
+            UpdatedAt = now,
+        };
+    }
+
+    private DispatchJob NotSeen(DispatchJob job, AgentLook look, DateTimeOffset now)
+    {
+        var seconds = Confirmation.Timeout.TotalSeconds;
+        var couldNotAsk = look.Problem is null ? "" : $" (the last look could not ask VideoSDK: {look.Problem})";
+        var looked = job with { ConfirmBy = null, UpdatedAt = now };
+        if (job.State == JobState.Dispatching)
+        {
+            // No answer came, and no agent came either: nothing was dispatched, as far as anyone can tell.
+            if (look.Problem is not null && Confirmation.Polls)
+            {
+                // Nobody could look: sending again might put a second agent in the room.
+                return looked with
+                {
+                    State = JobState.Failed,
+                    LeaseUntil = null,
+                    WakeFor = null,
+                    LastMessage = $"The request was sent but no answer came, and the room could not be looked into within {seconds:0} s{couldNotAsk}. Not sent again: an agent may be there.",
+                };
+            }
+
+            var message = $"The request was sent but no answer came, and no agent was seen in the room within {seconds:0} s{couldNotAsk}.";
+            return UnknownOutcome == UnknownOutcomePolicy.Retry
+                ? RetryOrExpire(looked with { LastMessage = message }, null, now)
+                : looked with { State = JobState.Failed, LeaseUntil = null, WakeFor = null, LastMessage = message + " Not sent again (Jobs:UnknownOutcome=Fail)." };
+        }
+
+        var again = Confirmation.OnNotJoined == NotJoinedPolicy.Redispatch && job.Redispatches < Confirmation.MaxRedispatches && now < job.NotAfter;
+        var notSeen = $"VideoSDK assigned the agent, but it was not seen in the room within {seconds:0} s{couldNotAsk}.";
+        return again
+            ? looked with
+            {
+                State = JobState.Scheduled,
+                Redispatches = job.Redispatches + 1,
+                NextAttemptAt = now,
+                WakeFor = now,
+                LastMessage = $"{notSeen} Dispatching again ({job.Redispatches + 1} of {Confirmation.MaxRedispatches}).",
+            }
+            : looked with { State = JobState.NotJoined, WakeFor = null, LastMessage = notSeen };
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private async Task<DispatchJob?> ReplaceWhileClaimedAsync(DispatchJob next, DateTimeOffset leaseUntil)
     {

@@ -225,6 +225,10 @@ public sealed class DispatchLedger
     public IAsyncEnumerable<DispatchJob> AbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken)
         => QueryAsync(TableClient.CreateQueryFilter($"State eq {nameof(JobState.Dispatching)} and LeaseUntil lt {now}"), cancellationToken);
 
+    /// <summary>Jobs confirming an assigned answer whose looks in the room should have ended before <paramref name="before"/>.</summary>
+    public IAsyncEnumerable<DispatchJob> ConfirmingPastAsync(DateTimeOffset before, CancellationToken cancellationToken)
+        => QueryAsync(TableClient.CreateQueryFilter($"State eq {nameof(JobState.Assigned)} and ConfirmBy lt {before}"), cancellationToken);
+
     /// <summary>
     /// A cursor is the table's continuation token, base64url-encoded so it is opaque and URL-safe.
     /// A cursor that does not decode is the caller's error.

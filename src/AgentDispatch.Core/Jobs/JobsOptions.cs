@@ -5,10 +5,13 @@ namespace AgentDispatch.Jobs;
 /// <summary>What to do with a dispatch that was sent but got no answer (it may have put an agent in the meeting).</summary>
 public enum UnknownOutcomePolicy
 {
-    /// <summary>At most once: the job fails with outcome Unknown and is not sent again (the default).</summary>
+    /// <summary>At most once: the job fails and is not sent again (after looking in the room, when confirmation is on).</summary>
     Fail,
 
-    /// <summary>At least once: send it again within the window; a meeting may get two agents.</summary>
+    /// <summary>
+    /// Send it again within the window. With confirmation on, only once the app has looked in the room
+    /// and not seen the agent; with confirmation off, a meeting may get two agents.
+    /// </summary>
     Retry,
 }
 
@@ -32,7 +35,8 @@ public sealed class JobsOptions
     /// <summary>The longest wait between attempts (a longer <c>Retry-After</c> from VideoSDK is still honoured).</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(2);
 
-    public UnknownOutcomePolicy UnknownOutcome { get; set; } = UnknownOutcomePolicy.Fail;
+    /// <summary>Unset: <c>Retry</c> when <c>Confirmation:Mode</c> looks in the room first, <c>Fail</c> when it is <c>Off</c>.</summary>
+    public UnknownOutcomePolicy? UnknownOutcome { get; set; }
 
     /// <summary>How long a claim on a job lasts beyond the dispatch call's own time limit.</summary>
     public TimeSpan LeaseMargin { get; set; } = TimeSpan.FromSeconds(30);

@@ -9,7 +9,7 @@ public sealed record SweepReport(int Woken, int Recovered);
 /// <summary>
 /// The timer-driven safety net: queues wake-ups for jobs entering the 7-day window a queue message
 /// can wait, re-wakes jobs whose wake-up was lost (overdue), and resolves claims left by an instance
-/// that stopped mid-dispatch.
+/// that stopped mid-dispatch or jobs whose looks in the room stopped.
 /// </summary>
 public sealed class LedgerSweeper(
     DispatchLedger ledger,
@@ -52,6 +52,20 @@ public sealed class LedgerSweeper(
             try
             {
                 await runner.RecoverAsync(job, cancellationToken).ConfigureAwait(false);
+                recovered++;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.SweepFailed(logger, job.Id, ex);
+            }
+        }
+
+        // Assigned jobs whose looks in the room stopped (a wake-up lost): one more look decides them.
+        await foreach (var job in ledger.ConfirmingPastAsync(now - options.Value.OverdueGrace, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await runner.CheckAsync(job, cancellationToken).ConfigureAwait(false);
                 recovered++;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -51,6 +51,12 @@ internal static partial class Log
     [LoggerMessage(114, LogLevel.Error, "Ledger row {RowId} could not be read as a job and was skipped")]
     public static partial void BadRow(ILogger logger, string rowId, Exception exception);
 
+    [LoggerMessage(115, LogLevel.Information, "Job {DispatchId}: agent seen in the room as participant {ParticipantId} (by {ConfirmedBy})")]
+    public static partial void AgentJoined(ILogger logger, string dispatchId, string participantId, string confirmedBy);
+
+    [LoggerMessage(116, LogLevel.Warning, "Job {DispatchId}: no agent seen in the room within {Timeout}; now {State}")]
+    public static partial void AgentNotSeen(ILogger logger, string dispatchId, TimeSpan timeout, string state);
+
     [LoggerMessage(200, LogLevel.Warning, "Message {MessageId} from {Queue} moved to the poison queue at once: {Reason} {Errors}")]
     public static partial void Poisoned(ILogger logger, string messageId, string queue, string reason, string errors);
 

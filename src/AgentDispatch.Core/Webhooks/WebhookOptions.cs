@@ -23,9 +23,18 @@ public sealed class WebhookProviderOptions
     public TimeSpan Tolerance { get; set; } = TimeSpan.FromMinutes(5);
 }
 
+/// <summary>Settings under <c>Webhooks:VideoSdk:</c>: VideoSDK signs with its RSA key, not a shared secret.</summary>
+public sealed class VideoSdkWebhookOptions
+{
+    /// <summary>VideoSDK's public key (PEM). Unset: read once from <c>{VideoSdk:BaseUrl}/v2/public/rsa-public-key</c> and cached.</summary>
+    public string? PublicKey { get; set; }
+}
+
 public sealed class WebhookOptions
 {
     public const string Section = "Webhooks";
+
+    public VideoSdkWebhookOptions VideoSdk { get; set; } = new();
 
     public WebhookProviderOptions Calendly { get; set; } = new() { SecretName = "calendly-signing-key", Tolerance = TimeSpan.FromMinutes(3) };
 
@@ -63,6 +72,11 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             {
                 failures.Add($"{prefix}:Secret must be one or more whsec_<base64> secrets separated by spaces.");
             }
+        }
+
+        if (options.VideoSdk.PublicKey is { } pem && !Confirmation.VideoSdkWebhookKey.TryParse(pem, out _))
+        {
+            failures.Add($"{WebhookOptions.Section}:VideoSdk:PublicKey must be an RSA public key in PEM (-----BEGIN PUBLIC KEY-----).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -73,6 +73,8 @@ internal sealed class JobsHarness : IAsyncDisposable
             ["VideoSdk:AttemptTimeout"] = "00:00:02",
             ["VideoSdk:TotalTimeout"] = "00:00:20",
             ["VideoSdk:MaxRetries"] = "0",
+            // The scripted VideoSDK answers dispatches only; the confirmation tests turn it on with a room to look in.
+            ["Confirmation:Mode"] = "Off",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -119,9 +121,13 @@ internal sealed class JobsHarness : IAsyncDisposable
         return (await Jobs.GetAsync(id, CancellationToken.None))!;
     }
 
-    /// <summary>On a fake clock: wakes the job at each time it is due until it is final; fails after <paramref name="maxWakes"/>.</summary>
+    /// <summary>
+    /// On a fake clock: wakes the job at each time it is due — an attempt, or a look in the room while it
+    /// is being confirmed — until it is final; fails after <paramref name="maxWakes"/>.
+    /// </summary>
     public async Task<DispatchJob> WakeUntilFinalAsync(FakeTimeProvider time, string id, int maxWakes = 50)
     {
+        ArgumentNullException.ThrowIfNull(time);
         var job = (await Jobs.GetAsync(id, CancellationToken.None))!;
         for (var wakes = 0; !job.IsFinal; wakes++)
         {
@@ -130,10 +136,26 @@ internal sealed class JobsHarness : IAsyncDisposable
                 Assert.Fail($"Job {id} is still {job.State} after {maxWakes} wake-ups (attempts {job.Attempts}, last outcome {job.LastOutcome}, due {job.DueAt:o}, not after {job.NotAfter:o}, now {time.GetUtcNow():o}).");
             }
 
-            job = await WakeWhenDueAsync(time, id);
+            job = job.IsConfirming ? await LookWhenDueAsync(time, id) : await WakeWhenDueAsync(time, id);
         }
 
         return job;
+    }
+
+    /// <summary>On a fake clock: moves the clock to the job's next look in the room and hands the runner that wake-up.</summary>
+    public async Task<DispatchJob> LookWhenDueAsync(FakeTimeProvider time, string id)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var job = (await Jobs.GetAsync(id, CancellationToken.None))!;
+        Assert.True(job.IsConfirming, $"Job {id} is {job.State}, not being confirmed.");
+        var at = Assert.NotNull(job.WakeFor); // a look was queued, or nothing would wake the job
+        if (time.GetUtcNow() < at)
+        {
+            time.SetUtcNow(at);
+        }
+
+        await Runner.WakeAsync(job.Id, at, CancellationToken.None);
+        return (await Jobs.GetAsync(id, CancellationToken.None))!;
     }
 
     /// <summary>Hands every wake-up visible now to the runner, as the trigger would, and deletes it.</summary>

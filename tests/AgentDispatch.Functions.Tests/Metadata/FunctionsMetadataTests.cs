@@ -28,6 +28,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("CalendlyWebhook", "webhooks/calendly", "post", "Anonymous")]
     [InlineData("CalComWebhook", "webhooks/calcom", "post", "Anonymous")]
     [InlineData("StandardWebhook", "webhooks/standard", "post", "Anonymous")]
+    [InlineData("VideoSdkWebhook", "webhooks/videosdk", "post", "Anonymous")]
     public void HttpFunction_HasTheExpectedRouteMethodAndAuthLevel(string function, string route, string method, string authLevel)
     {
         var trigger = Trigger(function);
@@ -75,6 +76,6 @@ public sealed class FunctionsMetadataTests
     public void Functions_AreExactlyTheDocumentedOnes()
         => Assert.Equal(
             ["CalComWebhook", "CalendlyWebhook", "CancelDispatch", "CreateDispatch", "Dispatch", "DispatchRequests", "DispatchSchedules", "DispatchSweep", "DispatchWake",
-             "GetDispatch", "Health", "ListDispatches", "PollCalendars", "RescheduleDispatch", "StandardWebhook"],
+             "GetDispatch", "Health", "ListDispatches", "PollCalendars", "RescheduleDispatch", "StandardWebhook", "VideoSdkWebhook"],
             Metadata.Value.Select(f => (string)f!["name"]!).Order());
 }

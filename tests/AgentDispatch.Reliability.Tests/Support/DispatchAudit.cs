@@ -13,10 +13,12 @@ namespace AgentDispatch.Reliability.Tests.Support;
 /// answer came back, came late or was dropped. Per requested meeting:
 /// <list type="bullet">
 /// <item>lost: no job, or a job that is not final;</item>
-/// <item>an <c>assigned</c> job must have an agent; a job that ended otherwise must have none, except
-/// a <c>failed</c> job whose last outcome is <c>unknown</c>: it was sent and no answer came (the
-/// documented window), so zero agents or one are both honest;</item>
-/// <item>a duplicate is a meeting with more than one agent.</item>
+/// <item>an <c>assigned</c> or <c>joined</c> job must have an agent; a job that ended otherwise must have
+/// none, except a <c>failed</c> job whose last outcome is <c>unknown</c>: it was sent and no answer came
+/// (the documented window), so zero agents or one are both honest, and a <c>not-joined</c> one (VideoSDK
+/// assigned an agent that never came);</item>
+/// <item>a duplicate is a meeting with more than one agent assigned; a room with two agents is one where
+/// two agents were in the room at once, as the emulator counts it.</item>
 /// </list>
 /// </summary>
 public sealed record DispatchAudit
@@ -30,6 +32,13 @@ public sealed record DispatchAudit
     public required int Jobs { get; init; }
 
     public required int Assigned { get; init; }
+
+    public required int Joined { get; init; }
+
+    public required int NotJoined { get; init; }
+
+    /// <summary>Rooms where two agents were in at once (the emulator's count); -1 when the suite did not say.</summary>
+    public int RoomsWithTwoAgents { get; init; } = -1;
 
     public required int Failed { get; init; }
 
@@ -107,11 +116,12 @@ public sealed record DispatchAudit
             }
 
             var unknown = job.State == JobState.Failed && job.LastOutcome == DispatchOutcomeKind.Unknown;
-            if (job.State == JobState.Assigned && agentCount == 0)
+            var hasAgent = job.State is JobState.Assigned or JobState.Joined;
+            if (hasAgent && agentCount == 0)
             {
-                violations.Add($"{meetingId}: job {job.Id} says assigned, but the emulator put no agent in the meeting.");
+                violations.Add($"{meetingId}: job {job.Id} says {AgentDispatch.Jobs.JobStates.Wire(job.State)}, but the emulator put no agent in the meeting.");
             }
-            else if (job.State != JobState.Assigned && !unknown && agentCount > 0)
+            else if (!hasAgent && !unknown && job.State != JobState.NotJoined && agentCount > 0)
             {
                 violations.Add($"{meetingId}: job {job.Id} ended {job.State} ({job.LastOutcome}), but {agentCount} agent(s) went out.");
             }
@@ -134,6 +144,8 @@ public sealed record DispatchAudit
             Requests = requested.Count,
             Jobs = jobs.Count,
             Assigned = jobs.Count(j => j.State == JobState.Assigned),
+            Joined = jobs.Count(j => j.State == JobState.Joined),
+            NotJoined = jobs.Count(j => j.State == JobState.NotJoined),
             Failed = jobs.Count(j => j.State == JobState.Failed),
             Expired = jobs.Count(j => j.State == JobState.Expired),
             Cancelled = jobs.Count(j => j.State == JobState.Cancelled),
@@ -158,10 +170,10 @@ public sealed record DispatchAudit
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"{Suite}: {Requests} requests, {Jobs} jobs in {ElapsedSeconds:F1} s").AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"  jobs: assigned {Assigned}, failed {Failed} (unknown {UnknownJobs}, of which {UnknownWithAgent} did put an agent in), expired {Expired}, cancelled {Cancelled}").AppendLine();
+        text.Append(CultureInfo.InvariantCulture, $"  jobs: assigned {Assigned}, joined {Joined}, not-joined {NotJoined}, failed {Failed} (unknown {UnknownJobs}, of which {UnknownWithAgent} did put an agent in), expired {Expired}, cancelled {Cancelled}").AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"  states: {Format(JobStates)}; last outcomes: {Format(LastOutcomes)}").AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"  emulator: {EmulatorRecords} requests, {AgentsDispatched} agents; outcomes: {Format(EmulatorOutcomes)}").AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"  duplicates {Duplicates} (extra agents {ExtraAgents}), lost {Lost}, violations {ViolationCount}").AppendLine();
+        text.Append(CultureInfo.InvariantCulture, $"  duplicates {Duplicates} (extra agents {ExtraAgents}), rooms with two agents {(RoomsWithTwoAgents < 0 ? "not counted" : RoomsWithTwoAgents)}, lost {Lost}, violations {ViolationCount}").AppendLine();
         foreach (var (name, value) in Notes)
         {
             text.Append(CultureInfo.InvariantCulture, $"  {name}: {value}").AppendLine();

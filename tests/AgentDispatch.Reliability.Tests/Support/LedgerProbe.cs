@@ -11,7 +11,7 @@ namespace AgentDispatch.Reliability.Tests.Support;
 /// <summary>Reads one test's ledger table from outside the app: cheap counts while waiting, whole jobs at the end.</summary>
 public sealed class LedgerProbe
 {
-    private static readonly string[] Final = [nameof(JobState.Assigned), nameof(JobState.Failed), nameof(JobState.Cancelled), nameof(JobState.Expired)];
+    private static readonly string[] Final = [nameof(JobState.Joined), nameof(JobState.NotJoined), nameof(JobState.Failed), nameof(JobState.Cancelled), nameof(JobState.Expired)];
     private readonly TableClient _table;
     private readonly DispatchLedger _ledger;
 
@@ -30,11 +30,13 @@ public sealed class LedgerProbe
     {
         var jobs = 0;
         var final = 0;
-        var rows = _table.QueryAsync<TableEntity>($"RowKey eq '{DispatchJobEntity.JobRowKey}'", maxPerPage: 1000, select: ["State"], cancellationToken: cancellationToken);
+        var rows = _table.QueryAsync<TableEntity>($"RowKey eq '{DispatchJobEntity.JobRowKey}'", maxPerPage: 1000, select: ["State", "ConfirmBy"], cancellationToken: cancellationToken);
         await foreach (var row in rows)
         {
             jobs++;
-            if (Final.Contains(row.GetString("State")))
+            // Assigned is final only when nobody is still looking for the agent (confirmation off).
+            var state = row.GetString("State");
+            if (Final.Contains(state) || (state == nameof(JobState.Assigned) && row.GetDateTimeOffset("ConfirmBy") is null))
             {
                 final++;
             }
