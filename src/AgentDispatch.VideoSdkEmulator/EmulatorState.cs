@@ -28,6 +28,8 @@ public sealed class EmulatorState : IDisposable
     private readonly RoomRegistry _rooms;
 
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range; the message names it.</exception>
+    private long _roomApiRequests;
+
     public EmulatorState(EmulatorOptions options, TimeProvider timeProvider)
         : this(options, timeProvider, NullLoggerFactory.Instance)
     {
@@ -138,7 +140,12 @@ public sealed class EmulatorState : IDisposable
 
     public void ClearWebhooks() => _webhooks.Clear();
 
-    public EmulatorStats Stats => new(AgentJoins, RoomsWithTwoAgents, _webhooks.Sent, _webhooks.Failed, PendingAgentJoins, PendingWebhooks);
+    public EmulatorStats Stats => new(AgentJoins, RoomsWithTwoAgents, _webhooks.Sent, _webhooks.Failed, PendingAgentJoins, PendingWebhooks, RoomApiRequests);
+
+    /// <summary>Requests to the rooms and sessions API (<c>/v2/sessions*</c>, <c>/v2/rooms</c>): what confirming a dispatch costs a caller.</summary>
+    public long RoomApiRequests => Interlocked.Read(ref _roomApiRequests);
+
+    internal void CountRoomApiRequest() => Interlocked.Increment(ref _roomApiRequests);
 
     /// <summary>Back to the start: no records, rooms or webhooks, default worker and deployments, no faults.</summary>
     public void Reset()
@@ -151,6 +158,7 @@ public sealed class EmulatorState : IDisposable
         _joinFaults.Clear();
         _rooms.Clear();
         _webhooks.Clear();
+        Interlocked.Exchange(ref _roomApiRequests, 0);
     }
 
     public void Dispose()

@@ -13,4 +13,5 @@ public sealed record EmulatorStats(
     long WebhooksSent,
     long WebhooksFailed,
     int PendingAgentJoins,
-    int PendingWebhooks);
+    int PendingWebhooks,
+    long RoomApiRequests);

@@ -131,6 +131,7 @@ internal sealed class RoomApiEndpoints(EmulatorState state)
 
     private async Task<bool> AuthorizeAsync(HttpContext context)
     {
+        state.CountRoomApiRequest();
         var header = context.Request.Headers.Authorization;
         var refusal = await state.Authorizer.CheckAsync(header.Count == 0 ? null : header.ToString()).ConfigureAwait(false);
         if (refusal is null)

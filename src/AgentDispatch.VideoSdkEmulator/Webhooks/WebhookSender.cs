@@ -21,7 +21,13 @@ internal sealed class WebhookSender : IDisposable
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>
+    /// Deliveries of one room go out one at a time, in the order they happened; rooms are spread over
+    /// a few lanes, so that one slow receiver or a burst of joins does not hold every room's events back.
+    /// </summary>
+    private const int Lanes = 8;
+
+    private readonly Channel<Outgoing>[] _lanes = [.. Enumerable.Range(0, Lanes).Select(_ => Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true }))];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private readonly Queue<WebhookDelivery> _records = new();
@@ -82,11 +88,14 @@ internal sealed class WebhookSender : IDisposable
                 {
                     Timeout = AttemptTimeout,
                 };
-                _ = Task.Run(RunAsync);
+                foreach (var lane in _lanes)
+                {
+                    _ = Task.Run(() => RunAsync(lane.Reader));
+                }
             }
 
             Interlocked.Increment(ref _pending);
-            _queue.Writer.TryWrite(item);
+            _lanes[(int)((uint)StringComparer.Ordinal.GetHashCode(item.MeetingId) % Lanes)].Writer.TryWrite(item);
         }
     }
 
@@ -113,17 +122,21 @@ internal sealed class WebhookSender : IDisposable
 
             // The source is cancelled and left for the collector: the loop may still be reading its token.
             _stopping.Cancel();
-            _queue.Writer.TryComplete();
+            foreach (var lane in _lanes)
+            {
+                lane.Writer.TryComplete();
+            }
+
             _http?.Dispose();
         }
     }
 
-    private async Task RunAsync()
+    private async Task RunAsync(ChannelReader<Outgoing> lane)
     {
         var stopping = _stopping.Token;
         try
         {
-            await foreach (var item in _queue.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
+            await foreach (var item in lane.ReadAllAsync(stopping).ConfigureAwait(false))
             {
                 try
                 {

@@ -84,6 +84,22 @@ public sealed class RoomSessionsTests
         Assert.Equal(4, stats.GetProperty("agentJoins").GetInt32());
         Assert.Equal(0, stats.GetProperty("webhooksSent").GetInt64());
         Assert.Equal(0, stats.GetProperty("webhooksFailed").GetInt64());
+        Assert.Equal(0, stats.GetProperty("roomApiRequests").GetInt64());
+    }
+
+    [Fact]
+    public async Task RoomApiRequests_CountEverySessionsCall_AndResetClearsThem()
+    {
+        await using var harness = await EmulatorHarness.StartAsync(new EmulatorOptions { JoinDelay = TimeSpan.Zero });
+        await harness.DispatchJsonAsync(EmulatorHarness.Body("room-a", "agent-1"));
+
+        await harness.GetJsonAsync("v2/sessions?roomId=room-a&status=ongoing");
+        await harness.GetJsonAsync("v2/sessions?roomId=room-b");
+        var counted = harness.State.RoomApiRequests;
+        harness.State.Reset();
+
+        Assert.Equal(2, counted);
+        Assert.Equal(0, harness.State.RoomApiRequests);
     }
 
     [Fact]
