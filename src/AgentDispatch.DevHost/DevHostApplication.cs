@@ -57,12 +57,16 @@ public static partial class DevHostApplication
         configure?.Invoke(builder);
 
         var startup = new List<string>();
+        EmulatorOptions? webhooksToApp = null;
         if (string.IsNullOrWhiteSpace(builder.Configuration["VideoSdk:BaseUrl"]))
         {
             // Emulator:* settings (JobDuration, Latency, ApiKey/ApiSecret, ...) shape the in-process emulator too.
             var emulatorOptions = builder.Configuration.GetSection(EmulatorOptions.Section).Get<EmulatorOptions>() ?? new EmulatorOptions();
             var emulator = await VideoSdkEmulatorApp.StartAsync(
                 emulatorOptions, builder.Configuration["DevHost:EmulatorUrl"] ?? DefaultEmulatorUrl, cancellationToken).ConfigureAwait(false);
+            // Its rooms' webhooks go to this app's /api/webhooks/videosdk (known once Kestrel has bound),
+            // so a dispatch is confirmed joined as it would be in Azure: Emulator:WebhookUrl overrides.
+            webhooksToApp = string.IsNullOrWhiteSpace(emulatorOptions.WebhookUrl) ? emulatorOptions : null;
             builder.Services.AddSingleton(emulator);
             builder.Services.AddHostedService<EmulatorLifetime>();
             var overrides = new Dictionary<string, string?> { ["VideoSdk:BaseUrl"] = emulator.BaseAddress.AbsoluteUri };
@@ -115,6 +119,13 @@ public static partial class DevHostApplication
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AgentDispatch.DevHost");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            if (webhooksToApp is not null && app.Urls.FirstOrDefault() is { } appUrl
+                && routes.FirstOrDefault(r => r.Name == VideoSdkWebhookFunction) is { } webhookRoute)
+            {
+                webhooksToApp.WebhookUrl = appUrl.TrimEnd('/') + "/" + webhookRoute.Route.TrimStart('/');
+                startup.Add($"The emulator's rooms send VideoSDK's webhooks to {webhooksToApp.WebhookUrl}: a dispatch goes assigned, then joined when the emulated agent is in the room.");
+            }
+
             foreach (var line in startup)
             {
                 Log.Startup(logger, line);
@@ -181,6 +192,9 @@ public static partial class DevHostApplication
         ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
         ["Logging:LogLevel:Polly"] = "Warning",
     });
+
+    /// <summary>The function behind <c>POST /api/webhooks/videosdk</c>, where the emulator's webhooks go.</summary>
+    private const string VideoSdkWebhookFunction = "VideoSdkWebhook";
 
     private static partial class Log
     {
