@@ -41,6 +41,9 @@ public sealed class BenchmarkRig : IAsyncDisposable
             $"--DISPATCH_REQUESTS_QUEUE={AzuriteFixture.UniqueName("requests")}",
             $"--DISPATCH_WAKE_QUEUE={AzuriteFixture.UniqueName("wake")}",
             $"--Jobs:LedgerTable={AzuriteFixture.UniqueName("ledger")}",
+            // The other sections measure dispatching alone, as before join confirmation existed; the
+            // confirmation section sets its mode on top (a later value wins).
+            "--Confirmation:Mode=Off",
             .. settings,
         ]);
         map?.Invoke(app);

@@ -12,10 +12,11 @@ public sealed record BenchmarkSettings(
     int QueueMessages,
     int ScheduledJobs,
     TimeSpan ScheduleSpread,
+    int ConfirmedJobs,
     IReadOnlySet<string> Only,
     string? Output)
 {
-    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule", "webhooks"];
+    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule", "webhooks", "confirm"];
 
     public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
 
@@ -23,7 +24,7 @@ public sealed record BenchmarkSettings(
     {
         ArgumentNullException.ThrowIfNull(args);
         var settings = new BenchmarkSettings(
-            TimeSpan.FromSeconds(8), 16, TimeSpan.FromMilliseconds(20), 10_000, 2_000, 2_000, 200, TimeSpan.FromMinutes(1),
+            TimeSpan.FromSeconds(8), 16, TimeSpan.FromMilliseconds(20), 10_000, 2_000, 2_000, 200, TimeSpan.FromMinutes(1), 100,
             new HashSet<string>(StringComparer.OrdinalIgnoreCase), null);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
@@ -38,10 +39,11 @@ public sealed record BenchmarkSettings(
                 "--queue-messages" => settings with { QueueMessages = Number() },
                 "--scheduled-jobs" => settings with { ScheduledJobs = Number() },
                 "--schedule-seconds" => settings with { ScheduleSpread = TimeSpan.FromSeconds(Number()) },
+                "--confirmed-jobs" => settings with { ConfirmedJobs = Number() },
                 "--only" => settings with { Only = Sections.Intersect(value.Split(','), StringComparer.OrdinalIgnoreCase).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--out" => settings with { Output = value },
                 _ => throw new ArgumentException(
-                    $"Unknown option {args[i]}; use --seconds, --concurrency, --latency-ms, --kv-dispatches, --queue-messages, --scheduled-jobs, --schedule-seconds, --only {string.Join(',', Sections)}, --out FILE."),
+                    $"Unknown option {args[i]}; use --seconds, --concurrency, --latency-ms, --kv-dispatches, --queue-messages, --scheduled-jobs, --schedule-seconds, --confirmed-jobs, --only {string.Join(',', Sections)}, --out FILE."),
             };
         }
 

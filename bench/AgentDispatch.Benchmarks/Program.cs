@@ -39,6 +39,12 @@ if (settings.Runs("webhooks"))
     await WebhookIngestBenchmark.RunAsync(rig, settings, report);
 }
 
+if (settings.Runs("confirm"))
+{
+    await using var rig = await BenchmarkRig.StartAsync();
+    await ConfirmationBenchmark.RunAsync(rig, settings, report);
+}
+
 var markdown = report.ToMarkdown(settings);
 Console.WriteLine();
 Console.WriteLine(markdown);
