@@ -45,6 +45,12 @@ if (settings.Runs("confirm"))
     await ConfirmationBenchmark.RunAsync(rig, settings, report);
 }
 
+if (settings.Runs("ratelimit"))
+{
+    await using var rig = await BenchmarkRig.StartAsync();
+    await RateLimitBenchmark.RunAsync(rig, settings, report);
+}
+
 var markdown = report.ToMarkdown(settings);
 Console.WriteLine();
 Console.WriteLine(markdown);

@@ -46,6 +46,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         services.TryAddSingleton(CreateTokenSource);
         services.TryAddSingleton<IVideoSdkTokenProvider, VideoSdkTokenProvider>();
 
+        services.TryAddSingleton<VideoSdkRateLimit>();
         services
             .AddHttpClient<IVideoSdkClient, VideoSdkClient>((sp, http) =>
             {

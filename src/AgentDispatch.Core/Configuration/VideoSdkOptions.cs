@@ -48,11 +48,14 @@ public sealed class VideoSdkOptions
     /// <summary>The longest <c>Retry-After</c> waited for inside one call; longer waits go back to the caller.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary><c>VideoSdk:RateLimit:*</c>: requests per second toward VideoSDK, per instance; off unless set.</summary>
+    public VideoSdkRateLimitOptions RateLimit { get; set; } = new();
+
     /// <summary>
-    /// The longest one dispatch call can take end to end: a token read, the call and reading its
-    /// answer, and, after a 401, another token read and call.
+    /// The longest one dispatch call can take end to end: a token read, the wait for a rate-limit
+    /// permit, the call and reading its answer, and, after a 401, all of it again.
     /// </summary>
-    public TimeSpan MaxCallDuration => 2 * (TotalTimeout + AnswerReadMargin + Auth.VideoSdkTokenProvider.FetchTimeout);
+    public TimeSpan MaxCallDuration => 2 * (TotalTimeout + RateLimit.MaxWait + AnswerReadMargin + Auth.VideoSdkTokenProvider.FetchTimeout);
 
     /// <summary>Time allowed for reading an answer's body after the resilience handler returns.</summary>
     internal static readonly TimeSpan AnswerReadMargin = TimeSpan.FromSeconds(5);
@@ -61,4 +64,21 @@ public sealed class VideoSdkOptions
     internal TimeSpan RetryBudget => (AttemptTimeout * (MaxRetries + 1)) + (MaxRetryAfter * MaxRetries);
 
     internal bool MintsTokens => ApiKeySecretName is not null || ApiSecretSecretName is not null;
+}
+
+/// <summary>Settings under <c>VideoSdk:RateLimit:</c>: a token bucket shared by every request to VideoSDK.</summary>
+public sealed class VideoSdkRateLimitOptions
+{
+    /// <summary>Sustained requests per second, per instance; 0 (the default) is no limit.</summary>
+    public double RequestsPerSecond { get; set; }
+
+    /// <summary>Requests that may go at once after a quiet spell; 0 means one second's worth.</summary>
+    public int Burst { get; set; }
+
+    /// <summary>The longest a request waits for a permit before it is given up as a capacity outcome.</summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    internal int EffectiveBurst => Burst > 0 ? Burst : Math.Max(1, (int)Math.Ceiling(RequestsPerSecond));
+
+    internal TimeSpan Period => TimeSpan.FromSeconds(1 / RequestsPerSecond);
 }

@@ -91,6 +91,19 @@ internal sealed class VideoSdkOptionsValidator(IConfiguration configuration) : I
             failures.Add("VideoSdk:MaxRetryAfter must not be negative.");
         }
 
+        if (options.RateLimit is not { } limit || double.IsNaN(limit.RequestsPerSecond) || limit.RequestsPerSecond is < 0 or > 10_000 || (limit.RequestsPerSecond > 0 && limit.RequestsPerSecond < 0.01))
+        {
+            failures.Add("VideoSdk:RateLimit:RequestsPerSecond must be 0 (no limit) or between 0.01 and 10000.");
+        }
+        else if (limit.Burst is < 0 or > 100_000)
+        {
+            failures.Add("VideoSdk:RateLimit:Burst must be between 0 (one second's worth) and 100000.");
+        }
+        else if (limit.MaxWait < TimeSpan.Zero || limit.MaxWait > TimeSpan.FromSeconds(30))
+        {
+            failures.Add("VideoSdk:RateLimit:MaxWait must be between 00:00:00 and 00:00:30.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

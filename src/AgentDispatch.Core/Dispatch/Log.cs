@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Warning, "Could not look in meeting {MeetingId} for the agent: {Reason} {Detail}")]
     public static partial void LookFailed(ILogger logger, string meetingId, string reason, string? detail);
+
+    [LoggerMessage(17, LogLevel.Warning, "Not sent: VideoSdk:RateLimit gave no permit in time; a capacity outcome, tried again later")]
+    public static partial void RateLimited(ILogger logger);
 }

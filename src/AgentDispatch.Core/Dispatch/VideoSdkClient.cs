@@ -14,6 +14,7 @@ namespace AgentDispatch.Dispatch;
 public sealed partial class VideoSdkClient(
     HttpClient http,
     IVideoSdkTokenProvider tokens,
+    VideoSdkRateLimit rateLimit,
     TimeProvider time,
     ILogger<VideoSdkClient> logger) : IVideoSdkClient
 {
@@ -128,6 +129,11 @@ public sealed partial class VideoSdkClient(
         var separator = path.EndsWith('?') ? "" : "&";
         for (var page = 1; page <= MaxPages; page++)
         {
+            if (!await rateLimit.TryAcquireAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new LookFailedException("VideoSdk:RateLimit: no permit came in time; the next look tries again.");
+            }
+
             using var message = new HttpRequestMessage(HttpMethod.Get, $"{path}{separator}page={page}&perPage={PerPage}");
             message.Headers.TryAddWithoutValidation("Authorization", token);
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
@@ -152,6 +158,17 @@ public sealed partial class VideoSdkClient(
 
     private async Task<DispatchOutcome> SendAsync(byte[] body, string token, CancellationToken cancellationToken)
     {
+        if (!await rateLimit.TryAcquireAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // Nothing was sent: a capacity outcome of our own, retried inside the job's window.
+            Log.RateLimited(logger);
+            return new DispatchOutcome(DispatchOutcomeKind.Capacity, "VideoSdk:RateLimit: this instance is sending to VideoSDK as fast as allowed; nothing was sent.")
+            {
+                IsLocal = true,
+                RetryAfter = rateLimit.RetryAfter,
+            };
+        }
+
         using var message = new HttpRequestMessage(HttpMethod.Post, DispatchPath);
         // VideoSDK takes the raw token: no "Bearer " scheme.
         message.Headers.TryAddWithoutValidation("Authorization", token);

@@ -19,6 +19,10 @@ public static class DispatchResults
         {
             // Callers see VideoSDK's own success body, as if they had called it directly.
             DispatchOutcomeKind.Assigned => TypedResults.Bytes(Encoding.UTF8.GetBytes(outcome.ResponseBody ?? "{}"), "application/json"),
+            DispatchOutcomeKind.Capacity when outcome.IsLocal => new WithHeaderResult(
+                Problem(StatusCodes.Status503ServiceUnavailable, "rate-limited", "This instance is sending to VideoSDK as fast as VideoSdk:RateLimit allows.", outcome),
+                "Retry-After",
+                Math.Ceiling((outcome.RetryAfter ?? DefaultRetryAfter).TotalSeconds).ToString(CultureInfo.InvariantCulture)),
             DispatchOutcomeKind.Capacity => new WithHeaderResult(
                 Problem(StatusCodes.Status503ServiceUnavailable, "capacity", "No VideoSDK worker is available right now.", outcome),
                 "Retry-After",

@@ -145,6 +145,32 @@ public sealed class DispatchFunctionTests
     }
 
     [Fact]
+    public async Task Dispatch_PastTheRateLimit_Is503RateLimited_AndNothingIsSent()
+    {
+        var videoSdk = await LoopbackServer.StartAsync(LoopbackServer.Answer(200, VideoSdkExamples.SuccessResponseJson));
+        await using var _ = videoSdk;
+        using var host = new FunctionsTestHost(new Dictionary<string, string?>
+        {
+            ["VideoSdk:BaseUrl"] = videoSdk.BaseAddress.AbsoluteUri,
+            ["VideoSdk:AuthToken"] = Token,
+            ["VideoSdk:RateLimit:RequestsPerSecond"] = "0.1",
+            ["VideoSdk:RateLimit:Burst"] = "1",
+            ["VideoSdk:RateLimit:MaxWait"] = "00:00:00",
+        });
+        var function = host.Create<DispatchFunction>();
+        var first = host.Request(VideoSdkExamples.DispatchRequestJson, "application/json");
+        await FunctionsTestHost.ExecuteAsync(await function.Dispatch(first, CancellationToken.None), first);
+        var second = host.Request(VideoSdkExamples.DispatchRequestJson, "application/json");
+
+        var response = await FunctionsTestHost.ExecuteAsync(await function.Dispatch(second, CancellationToken.None), second);
+
+        Assert.Equal(503, response.Status);
+        Assert.Equal("10", response.Headers.RetryAfter.ToString());
+        Assert.EndsWith(":rate-limited", (string)Problem(response)["type"]!, StringComparison.Ordinal);
+        Assert.Single(videoSdk.Requests);
+    }
+
+    [Fact]
     public async Task Dispatch_CapacityWithoutRetryAfter_StillSaysWhenToRetry()
     {
         var (response, videoSdk) = await Post(VideoSdkExamples.DispatchRequestJson, LoopbackServer.Answer(200, VideoSdkExamples.NoWorkersAvailableJson));
