@@ -8,6 +8,7 @@ using AgentDispatch.Schedules;
 using AgentDispatch.Jobs;
 using AgentDispatch.Requests;
 using AgentDispatch.Storage;
+using AgentDispatch.Telemetry;
 using Azure.Core;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
@@ -46,6 +47,8 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         services.TryAddSingleton(CreateTokenSource);
         services.TryAddSingleton<IVideoSdkTokenProvider, VideoSdkTokenProvider>();
 
+        services.AddMetrics();
+        services.TryAddSingleton<AgentDispatchMetrics>();
         services.TryAddSingleton<VideoSdkRateLimit>();
         services
             .AddHttpClient<IVideoSdkClient, VideoSdkClient>((sp, http) =>
@@ -134,7 +137,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
             return new AppSettingTokenSource(videoSdk.AuthToken!, time);
         }
 
-        var reader = new KeyVaultSecretReader(sp.GetRequiredService<SecretClient>());
+        var reader = new KeyVaultSecretReader(sp.GetRequiredService<SecretClient>(), sp.GetRequiredService<AgentDispatchMetrics>());
         if (videoSdk.MintsTokens)
         {
             return new KeyVaultMintedTokenSource(

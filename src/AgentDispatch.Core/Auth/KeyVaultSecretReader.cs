@@ -1,10 +1,11 @@
+using AgentDispatch.Telemetry;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
 
 namespace AgentDispatch.Auth;
 
 /// <summary>Reads named secrets and turns vault failures into messages that name the secret, never its value.</summary>
-public sealed class KeyVaultSecretReader(SecretClient secrets)
+public sealed class KeyVaultSecretReader(SecretClient secrets, AgentDispatchMetrics? metrics = null)
 {
     public Uri VaultUri => secrets.VaultUri;
 
@@ -27,6 +28,7 @@ public sealed class KeyVaultSecretReader(SecretClient secrets)
         try
         {
             var response = await secrets.GetSecretAsync(secretName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            metrics?.KeyVaultRead(succeeded: true);
             var value = response.Value.Value;
             return string.IsNullOrWhiteSpace(value)
                 ? throw new TokenUnavailableException($"Key Vault secret '{secretName}' is empty.", isTransient: false)
@@ -34,6 +36,7 @@ public sealed class KeyVaultSecretReader(SecretClient secrets)
         }
         catch (RequestFailedException ex)
         {
+            metrics?.KeyVaultRead(succeeded: false);
             var (reason, transient) = ex.Status switch
             {
                 404 => ("was not found", false),

@@ -29,7 +29,7 @@ public static class CalendarServiceCollectionExtensions
 
         services.TryAddSingleton(sp => new CalendarFeedUrlResolver(
             // Resolved on first use only: an app whose feeds all have plain URLs never builds a SecretClient.
-            () => new KeyVaultSecretReader(sp.GetRequiredService<SecretClient>()),
+            () => new KeyVaultSecretReader(sp.GetRequiredService<SecretClient>(), sp.GetService<Telemetry.AgentDispatchMetrics>()),
             sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value.SecretCacheDuration,
             sp.GetRequiredService<TimeProvider>()));
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentDispatch.Jobs;
 using AgentDispatch.Requests;
+using AgentDispatch.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -39,6 +40,7 @@ public sealed partial class VideoSdkWebhookReceiver(
     RoomPresence presence,
     RoomWatcher watcher,
     IOptions<ConfirmationOptions> options,
+    AgentDispatchMetrics metrics,
     TimeProvider time,
     ILogger<VideoSdkWebhookReceiver> logger)
 {
@@ -127,6 +129,7 @@ public sealed partial class VideoSdkWebhookReceiver(
                 job).ConfigureAwait(false);
             if (update.Updated)
             {
+                metrics.AgentJoined(joinedAt - (job.FirstSentAt ?? job.CreatedAt), ConfirmedBy.Webhook);
                 changed.Add(job.Id);
             }
         }

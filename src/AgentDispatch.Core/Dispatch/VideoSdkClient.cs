@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using AgentDispatch.Auth;
+using AgentDispatch.Telemetry;
 using Microsoft.Extensions.Logging;
 using Polly.Timeout;
 
@@ -15,6 +16,7 @@ public sealed partial class VideoSdkClient(
     HttpClient http,
     IVideoSdkTokenProvider tokens,
     VideoSdkRateLimit rateLimit,
+    AgentDispatchMetrics metrics,
     TimeProvider time,
     ILogger<VideoSdkClient> logger) : IVideoSdkClient
 {
@@ -57,7 +59,9 @@ public sealed partial class VideoSdkClient(
             { IsLocal = true };
         }
 
-        Log.Dispatched(logger, request.MeetingId, request.AgentId, outcome.Kind, outcome.UpstreamStatus, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        metrics.Dispatched(outcome.Kind, elapsed);
+        Log.Dispatched(logger, request.MeetingId, request.AgentId, outcome.Kind, outcome.UpstreamStatus, elapsed.TotalMilliseconds);
         return outcome;
     }
 

@@ -1,6 +1,7 @@
 using AgentDispatch.Configuration;
 using AgentDispatch.Confirmation;
 using AgentDispatch.Dispatch;
+using AgentDispatch.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +23,7 @@ public sealed class DispatchJobRunner(
     IOptions<JobsOptions> jobsOptions,
     IOptions<VideoSdkOptions> videoSdkOptions,
     IOptions<ConfirmationOptions> confirmationOptions,
+    AgentDispatchMetrics metrics,
     TimeProvider time,
     ILogger<DispatchJobRunner> logger)
 {
@@ -142,6 +144,11 @@ public sealed class DispatchJobRunner(
     public async Task<DispatchJob> AttemptClaimedAsync(DispatchJob claimed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claimed);
+        if (claimed.Attempts == 1)
+        {
+            metrics.FirstSent(time.GetUtcNow() - claimed.DispatchAt, claimed.Source);
+        }
+
         using var limit = new CancellationTokenSource(videoSdkOptions.Value.MaxCallDuration, time);
         DispatchOutcome outcome;
         try
@@ -278,6 +285,7 @@ public sealed class DispatchJobRunner(
             var joined = await ledger.UpdateAsync(job.Id, current => current.IsConfirming ? Joined(current, agent, now) : null, cancellationToken, job).ConfigureAwait(false);
             if (joined.Updated)
             {
+                metrics.AgentJoined(agent.JoinedAt - (job.FirstSentAt ?? job.CreatedAt), agent.ConfirmedBy);
                 Log.AgentJoined(logger, job.Id, agent.ParticipantId, agent.ConfirmedBy);
             }
 

@@ -83,7 +83,7 @@ public sealed class WebhookSecrets(IServiceProvider services, IOptions<WebhookOp
                 return cached;
             }
 
-            var reader = new KeyVaultSecretReader(services.GetRequiredService<SecretClient>());
+            var reader = new KeyVaultSecretReader(services.GetRequiredService<SecretClient>(), services.GetService<Telemetry.AgentDispatchMetrics>());
             var value = (await reader.ReadAsync(o.SecretName, cancellationToken).ConfigureAwait(false)).Trim();
             lock (_cache)
             {
