@@ -7,6 +7,7 @@ using AgentDispatch.VideoSdkEmulator.Hosting;
 using AgentDispatch.VideoSdkEmulator.Rooms;
 using AgentDispatch.VideoSdkEmulator.Webhooks;
 using AgentDispatch.VideoSdkEmulator.Workers;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentDispatch.VideoSdkEmulator;
@@ -27,15 +28,18 @@ public sealed class EmulatorState : IDisposable
     private readonly WebhookSender _webhooks;
     private readonly RoomRegistry _rooms;
 
-    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range; the message names it.</exception>
+    private readonly ServiceProvider? _ownClients;
     private long _roomApiRequests;
 
+    /// <summary>A state with no container around it: its webhook client comes from a factory of its own.</summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range; the message names it.</exception>
     public EmulatorState(EmulatorOptions options, TimeProvider timeProvider)
-        : this(options, timeProvider, NullLoggerFactory.Instance)
+        : this(options, timeProvider, NullLoggerFactory.Instance, OwnClients(out var own))
     {
+        _ownClients = own;
     }
 
-    internal EmulatorState(EmulatorOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    internal EmulatorState(EmulatorOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory, IHttpClientFactory clients)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -47,7 +51,7 @@ public sealed class EmulatorState : IDisposable
         _workers = new WorkerPool(timeProvider, options.JobDuration);
         _faults = new FaultInjector(options.Seed);
         _signer = new WebhookSigner(options.WebhookPrivateKeyPem);
-        _webhooks = new WebhookSender(_signer, timeProvider, loggerFactory.CreateLogger<WebhookSender>());
+        _webhooks = new WebhookSender(_signer, clients, timeProvider, loggerFactory.CreateLogger<WebhookSender>());
         _rooms = new RoomRegistry(options, timeProvider, _webhooks, loggerFactory.CreateLogger<RoomRegistry>());
         RegisterDefaultWorkerIfWanted();
     }
@@ -166,6 +170,13 @@ public sealed class EmulatorState : IDisposable
         _rooms.Dispose();
         _webhooks.Dispose();
         _signer.Dispose();
+        _ownClients?.Dispose();
+    }
+
+    private static IHttpClientFactory OwnClients(out ServiceProvider provider)
+    {
+        provider = WebhookSender.AddHttpClient(new ServiceCollection()).BuildServiceProvider();
+        return provider.GetRequiredService<IHttpClientFactory>();
     }
 
     internal ApiAuthorizer Authorizer { get; }

@@ -113,8 +113,9 @@ public static partial class VideoSdkEmulatorApp
         EmulatorOptionsValidator.ThrowIfInvalid(options);
 
         services.TryAddSingleton(TimeProvider.System);
+        WebhookSender.AddHttpClient(services);
         services.TryAddSingleton(sp => new EmulatorState(
-            options, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+            options, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance, sp.GetRequiredService<IHttpClientFactory>()));
         services.TryAddSingleton(sp => new DispatchEndpoint(sp.GetRequiredService<EmulatorState>(), Logger<DispatchEndpoint>(sp)));
         services.TryAddSingleton(sp => new ControlEndpoints(sp.GetRequiredService<EmulatorState>(), Logger<ControlEndpoints>(sp)));
         services.TryAddSingleton(sp => new RoomApiEndpoints(sp.GetRequiredService<EmulatorState>()));

@@ -3,12 +3,13 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using AgentDispatch.VideoSdkEmulator.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace AgentDispatch.VideoSdkEmulator.Webhooks;
 
 /// <summary>
-/// Signs and posts webhooks in the background, one at a time in the order the events happened, so a
+/// Signs and posts webhooks in the background, each room's one at a time in the order its events happened, so a
 /// receiver sees <c>session-started</c> before the <c>participant-joined</c> it caused. Nothing here
 /// throws into the caller: a failed delivery is recorded, retried, and at last counted as failed.
 /// </summary>
@@ -34,18 +35,31 @@ internal sealed class WebhookSender : IDisposable
     private readonly WebhookSigner _signer;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private HttpClient? _http;
+    private readonly IHttpClientFactory _clients;
+    private bool _started;
     private long _sequence;
     private int _generation;
     private int _pending;
     private long _sent;
     private long _failed;
 
-    public WebhookSender(WebhookSigner signer, TimeProvider timeProvider, ILogger logger)
+    /// <summary>The named client the deliveries go out on.</summary>
+    public const string HttpClientName = "videosdk-emulator-webhooks";
+
+    public WebhookSender(WebhookSigner signer, IHttpClientFactory clients, TimeProvider timeProvider, ILogger logger)
     {
+        _clients = clients;
         _signer = signer;
         _timeProvider = timeProvider;
         _logger = logger;
+    }
+
+    /// <summary>Registers <see cref="HttpClientName"/>: one attempt's time limit, pooled connections renewed every 2 minutes.</summary>
+    public static IServiceCollection AddHttpClient(IServiceCollection services)
+    {
+        services.AddHttpClient(HttpClientName, http => http.Timeout = AttemptTimeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+        return services;
     }
 
     /// <summary>Events queued or being delivered right now.</summary>
@@ -79,15 +93,10 @@ internal sealed class WebhookSender : IDisposable
                 return;
             }
 
-            if (_http is null)
+            if (!_started)
             {
-                // Made on the first event, not at start-up: most emulators never send a webhook. One client
-                // for the emulator's life, not one per call; the state is built without a container too,
-                // so there is no IHttpClientFactory to ask.
-                _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
-                {
-                    Timeout = AttemptTimeout,
-                };
+                // Started on the first event, not at start-up: most emulators never send a webhook.
+                _started = true;
                 foreach (var lane in _lanes)
                 {
                     _ = Task.Run(() => RunAsync(lane.Reader));
@@ -127,7 +136,6 @@ internal sealed class WebhookSender : IDisposable
                 lane.Writer.TryComplete();
             }
 
-            _http?.Dispose();
         }
     }
 
@@ -202,7 +210,7 @@ internal sealed class WebhookSender : IDisposable
         request.Headers.TryAddWithoutValidation(SignatureHeader, signature);
         try
         {
-            using var response = await _http!.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stopping).ConfigureAwait(false);
+            using var response = await _clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stopping).ConfigureAwait(false);
             return ((int)response.StatusCode, null);
         }
         catch (HttpRequestException ex)
