@@ -20,19 +20,13 @@ public sealed class VideoSdkWebhookFunction(VideoSdkWebhookReceiver receiver)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/videosdk")] HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var read = await RequestBody.ReadJsonAsync(request, VideoSdkWebhookReceiver.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
-        if (read.Problem is { } problem)
-        {
-            return problem;
-        }
-
         var signatures = request.Headers[VideoSdkWebhookReceiver.SignatureHeader];
         var signature = signatures.Count == 1 ? signatures[0] : null; // sent twice: treated as missing, never guessed at
-        return await StorageOutage.GuardAsync(
-            async ct => Answer(await receiver.ReceiveAsync(read.Body, signature, ct).ConfigureAwait(false)),
-            cancellationToken,
-            WebhookFunctions.Deadline,
-            "webhook-storage-unavailable").ConfigureAwait(false);
+        return await WebhookFunctions.ReadThenHandleAsync(
+            request,
+            VideoSdkWebhookReceiver.MaxBodyBytes,
+            async (body, ct) => Answer(await receiver.ReceiveAsync(body, signature, ct).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
     }
 
     private static IResult Answer(VideoSdkReceipt receipt) => receipt.Kind switch

@@ -44,20 +44,29 @@ public sealed class WebhookFunctions(WebhookReceiver receiver)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/standard")] HttpRequest request, CancellationToken cancellationToken)
         => ReceiveAsync(WebhookProvider.Standard, request, cancellationToken);
 
-    private async Task<IResult> ReceiveAsync(WebhookProvider provider, HttpRequest request, CancellationToken cancellationToken)
+    private Task<IResult> ReceiveAsync(WebhookProvider provider, HttpRequest request, CancellationToken cancellationToken)
+        => ReadThenHandleAsync(
+            request,
+            WebhookReceiver.MaxBodyBytes,
+            async (body, ct) => Answer(await receiver.ReceiveAsync(provider, body, name => Header(request, name), ct).ConfigureAwait(false)),
+            cancellationToken);
+
+    /// <summary>
+    /// What every webhook route does around its receiver: the raw body read under its size limit (or
+    /// its problem answered), then the receiver run within <see cref="Deadline"/>, Storage trouble
+    /// answered 503 with <c>Retry-After</c>.
+    /// </summary>
+    internal static async Task<IResult> ReadThenHandleAsync(
+        HttpRequest request, int maxBodyBytes, Func<ReadOnlyMemory<byte>, CancellationToken, Task<IResult>> handle, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var read = await RequestBody.ReadJsonAsync(request, WebhookReceiver.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        var read = await RequestBody.ReadJsonAsync(request, maxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (read.Problem is { } problem)
         {
             return problem;
         }
 
-        return await StorageOutage.GuardAsync(
-            async ct => Answer(await receiver.ReceiveAsync(provider, read.Body, name => Header(request, name), ct).ConfigureAwait(false)),
-            cancellationToken,
-            Deadline,
-            "webhook-storage-unavailable").ConfigureAwait(false);
+        return await StorageOutage.GuardAsync(ct => handle(read.Body, ct), cancellationToken, Deadline, "webhook-storage-unavailable").ConfigureAwait(false);
     }
 
     private static IResult Answer(WebhookReceipt receipt) => receipt.Kind switch
