@@ -25,7 +25,8 @@ public static class SubscriberUrls
             return "the subscriber URL is empty";
         }
 
-        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || uri.IsFile || uri.IsUnc)
+        // On Linux "/path" parses as an absolute file: URI; it is a relative URL to whoever wrote it.
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.IsFile && !url.Contains("://", StringComparison.Ordinal)))
         {
             return "the subscriber URL is not an absolute URL";
         }

@@ -41,6 +41,8 @@ public static class WebhookDeliveryServiceCollectionExtensions
                 UseCookies = false,
                 // Decompressing would let a small answer expand past the size limit before it is counted.
                 AutomaticDecompression = DecompressionMethods.None,
+                // The sender reads what it allows; the rest of a large answer is not drained in the background either.
+                MaxResponseDrainSize = 0,
                 // Connections are re-made (and names re-resolved and re-checked) at least this often.
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             })
