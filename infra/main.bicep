@@ -70,6 +70,12 @@ param wakeQueueName string = 'agent-dispatch-wake'
 @description('Table of dispatch jobs (Jobs__LedgerTable).')
 param ledgerTableName string = 'AgentDispatches'
 
+@description('Internal queue of status-event deliveries to subscribers (DISPATCH_NOTIFICATIONS_QUEUE); its -poison queue is created too.')
+param notificationsQueueName string = 'agent-dispatch-notifications'
+
+@description('Table of status-event deliveries that gave up (Notifications__FailedTable).')
+param notificationFailuresTableName string = 'AgentDispatchNotificationFailures'
+
 @description('NCRONTAB schedule of the sweep, in UTC (DISPATCH_SWEEP_SCHEDULE).')
 param dispatchSweepSchedule string = '0 * * * * *'
 
@@ -124,6 +130,7 @@ var appSettings = union(
   {
     DISPATCH_REQUESTS_QUEUE: requestsQueueName
     DISPATCH_WAKE_QUEUE: wakeQueueName
+    DISPATCH_NOTIFICATIONS_QUEUE: notificationsQueueName
     DISPATCH_SWEEP_SCHEDULE: dispatchSweepSchedule
     SCHEDULES_POLL_SCHEDULE: schedulesPollSchedule
     CALENDAR_POLL_SCHEDULE: calendarPollSchedule
@@ -143,6 +150,8 @@ var appSettings = union(
     Confirmation__PollInterval: '00:00:02'
     Confirmation__OnNotJoined: 'Redispatch'
     Confirmation__MaxRedispatches: '2'
+    Notifications__FailedTable: notificationFailuresTableName
+    Notifications__RetryFor: '1.00:00:00'
     Webhooks__Calendly__SecretName: calendlySigningKeySecretName
     Webhooks__CalCom__SecretName: calComWebhookSecretName
     Webhooks__Standard__SecretName: standardWebhookSecretName
@@ -190,8 +199,11 @@ module storage 'app/storage.bicep' = {
       '${requestsQueueName}-poison'
       wakeQueueName
       '${wakeQueueName}-poison'
+      notificationsQueueName
+      '${notificationsQueueName}-poison'
     ]
     ledgerTableName: ledgerTableName
+    notificationFailuresTableName: notificationFailuresTableName
   }
 }
 

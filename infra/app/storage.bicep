@@ -14,11 +14,14 @@ param tags {
 @description('Blob container the Flex Consumption plan deploys the app package from.')
 param deploymentContainerName string
 
-@description('Queues to create: the requests and wake-up queues and their -poison queues.')
+@description('Queues to create: the requests, wake-up and notification queues and their -poison queues.')
 param queueNames string[]
 
 @description('The dispatch ledger table (Jobs__LedgerTable).')
 param ledgerTableName string
+
+@description('The dead-letter table of status-event deliveries (Notifications__FailedTable).')
+param notificationFailuresTableName string
 
 // One account for the Functions host (AzureWebJobsStorage), the deployment package, the queues and
 // the ledger. Shared keys are off: everything, the Functions host included, signs in with Microsoft
@@ -73,6 +76,10 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
 
     resource ledger 'tables' = {
       name: ledgerTableName
+    }
+
+    resource notificationFailures 'tables' = {
+      name: notificationFailuresTableName
     }
   }
 }

@@ -6,6 +6,7 @@ using AgentDispatch.Dispatch;
 using AgentDispatch.Events;
 using AgentDispatch.Schedules;
 using AgentDispatch.Jobs;
+using AgentDispatch.Notifications;
 using AgentDispatch.Requests;
 using AgentDispatch.Storage;
 using AgentDispatch.Telemetry;
@@ -79,6 +80,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
                     context.ServiceProvider.GetRequiredService<TimeProvider>()));
 
         AddJobs(services);
+        services.AddNotifications();
         services.AddMeetingEvents();
         services.AddSchedules();
         services.AddCalendarFeeds();

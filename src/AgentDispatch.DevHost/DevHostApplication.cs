@@ -191,6 +191,8 @@ public static partial class DevHostApplication
         ["Logging:LogLevel:Microsoft.Hosting"] = "Warning",
         ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
         ["Logging:LogLevel:Polly"] = "Warning",
+        // Subscribers of a local run live on this machine (loopback); in Azure private addresses stay refused.
+        ["Notifications:AllowPrivateNetworks"] = "true",
     });
 
     /// <summary>The function behind <c>POST /api/webhooks/videosdk</c>, where the emulator's webhooks go.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentDispatch.Functions.Health;
 using AgentDispatch.Functions.Jobs;
+using AgentDispatch.Jobs;
 using AgentDispatch.Functions.Webhooks;
 
 namespace AgentDispatch.Functions;
@@ -13,4 +14,6 @@ namespace AgentDispatch.Functions;
 [JsonSerializable(typeof(JobList))]
 [JsonSerializable(typeof(WebhookAck))]
 [JsonSerializable(typeof(VideoSdkWebhookAck))]
+[JsonSerializable(typeof(AgentDispatch.Notifications.FailedNotificationPage))]
+[JsonSerializable(typeof(AgentDispatch.Functions.Notifications.NotificationRetried))]
 public sealed partial class FunctionsJsonContext : JsonSerializerContext;

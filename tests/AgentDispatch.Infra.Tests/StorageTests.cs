@@ -32,16 +32,17 @@ public sealed class StorageTests
     }
 
     [Fact]
-    public void Queues_AreTheRequestsAndWakeQueuesAndTheirPoisonQueues()
+    public void Queues_AreTheRequestsWakeAndNotificationQueuesAndTheirPoisonQueues()
     {
         var settings = _deployment.AppSettings;
         var requests = Assert.IsType<string>(settings[QueueNames.RequestsSetting]);
         var wake = Assert.IsType<string>(settings[QueueNames.WakeSetting]);
+        var notifications = Assert.IsType<string>(settings[QueueNames.NotificationsSetting]);
 
         var queues = _deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Select(InfraDeployment.ShortNameOf);
 
         Assert.Equal(
-            new[] { requests, requests + "-poison", wake, wake + "-poison" }.Order(StringComparer.Ordinal),
+            new[] { requests, requests + "-poison", wake, wake + "-poison", notifications, notifications + "-poison" }.Order(StringComparer.Ordinal),
             queues.Order(StringComparer.Ordinal));
     }
 
@@ -63,11 +64,13 @@ public sealed class StorageTests
     }
 
     [Fact]
-    public void LedgerTable_IsTheOneTheSettingNames()
+    public void Tables_AreTheLedgerAndTheNotificationDeadLettersTheSettingsName()
     {
-        var table = _deployment.Single("Microsoft.Storage/storageAccounts/tableServices/tables");
+        var tables = _deployment.OfType("Microsoft.Storage/storageAccounts/tableServices/tables").Select(InfraDeployment.ShortNameOf);
 
-        Assert.Equal(_deployment.AppSettings["Jobs__LedgerTable"], InfraDeployment.ShortNameOf(table));
+        Assert.Equal(
+            new[] { (string)_deployment.AppSettings["Jobs__LedgerTable"]!, (string)_deployment.AppSettings["Notifications__FailedTable"]! }.Order(StringComparer.Ordinal),
+            tables.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -30,13 +30,15 @@ public static class TriggerSettings
 
     public static readonly TriggerSetting WakeQueue = Queue(QueueNames.WakeSetting, QueueNames.DefaultWake);
 
+    public static readonly TriggerSetting NotificationsQueue = Queue(QueueNames.NotificationsSetting, QueueNames.DefaultNotifications);
+
     public static readonly TriggerSetting SweepSchedule = Schedule("DISPATCH_SWEEP_SCHEDULE", "0 * * * * *");
 
     public static readonly TriggerSetting SchedulesPollSchedule = Schedule("SCHEDULES_POLL_SCHEDULE", "0 * * * * *");
 
     public static readonly TriggerSetting CalendarPollSchedule = Schedule("CALENDAR_POLL_SCHEDULE", "0 */5 * * * *");
 
-    public static IReadOnlyList<TriggerSetting> All { get; } = [RequestsQueue, WakeQueue, SweepSchedule, SchedulesPollSchedule, CalendarPollSchedule];
+    public static IReadOnlyList<TriggerSetting> All { get; } = [RequestsQueue, WakeQueue, NotificationsQueue, SweepSchedule, SchedulesPollSchedule, CalendarPollSchedule];
 
     /// <summary>Every trigger setting with the app's default value.</summary>
     public static IReadOnlyDictionary<string, string?> Defaults { get; } = All.ToDictionary(s => s.Name, s => (string?)s.Default, StringComparer.Ordinal);

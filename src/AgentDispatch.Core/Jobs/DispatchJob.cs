@@ -157,6 +157,18 @@ public sealed record DispatchJob
     /// <summary>When the agent left the room (or its session ended), as far as the app has heard.</summary>
     public DateTimeOffset? LeftAt { get; init; }
 
+    /// <summary>Where this job's status events also go (given when the job was created); null for none.</summary>
+    public string? CallbackUrl { get; init; }
+
+    /// <summary>How many status events the job has had: the <c>sequence</c> of the latest, so a subscriber can order what arrives out of order.</summary>
+    public int Sequence { get; init; }
+
+    /// <summary>The state (wire name) the latest status event announced; a write that changes it is a new event.</summary>
+    public string? AnnouncedState { get; init; }
+
+    /// <summary>The <see cref="DispatchAt"/> the latest status event announced: a scheduled job moved from it is rescheduled.</summary>
+    public DateTimeOffset? AnnouncedDispatchAt { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     public required DateTimeOffset UpdatedAt { get; init; }

@@ -94,6 +94,14 @@ public sealed class DispatchJobEntity : ITableEntity
 
     public DateTimeOffset? LeftAt { get; set; }
 
+    public string? CallbackUrl { get; set; }
+
+    public int Sequence { get; set; }
+
+    public string? AnnouncedState { get; set; }
+
+    public DateTimeOffset? AnnouncedDispatchAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -140,6 +148,10 @@ public sealed class DispatchJobEntity : ITableEntity
             SessionId = Cap(job.SessionId, 256),
             ConfirmedBy = job.ConfirmedBy,
             LeftAt = job.LeftAt,
+            CallbackUrl = job.CallbackUrl,
+            Sequence = job.Sequence,
+            AnnouncedState = job.AnnouncedState,
+            AnnouncedDispatchAt = job.AnnouncedDispatchAt,
             CreatedAt = job.CreatedAt,
             UpdatedAt = job.UpdatedAt,
         };
@@ -181,6 +193,10 @@ public sealed class DispatchJobEntity : ITableEntity
         SessionId = SessionId,
         ConfirmedBy = ConfirmedBy,
         LeftAt = LeftAt,
+        CallbackUrl = CallbackUrl,
+        Sequence = Sequence,
+        AnnouncedState = AnnouncedState,
+        AnnouncedDispatchAt = AnnouncedDispatchAt,
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,
         ETag = ETag.ToString(),

@@ -33,4 +33,7 @@ public sealed record DispatchJobRequest(
 
     /// <summary>The source's delivery id, recorded so the same delivery again changes nothing.</summary>
     public string? DeliveryId { get; init; }
+
+    /// <summary>Where this job's status events also go, signed like every subscriber's (HTTP body or queue message <c>callbackUrl</c>).</summary>
+    public string? CallbackUrl { get; init; }
 }

@@ -1,3 +1,4 @@
+using AgentDispatch.Notifications;
 using AgentDispatch.Requests;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -40,6 +41,8 @@ public sealed class DispatchJobService(
     WakeQueue wake,
     DispatchJobRunner runner,
     IOptions<JobsOptions> options,
+    IOptionsMonitor<NotificationsOptions> notifications,
+    NotificationSecrets secrets,
     TimeProvider time,
     ILogger<DispatchJobService> logger)
 {
@@ -73,6 +76,18 @@ public sealed class DispatchJobService(
         if (dispatchAt > Instants.Add(now, o.MaxScheduleAhead))
         {
             errors.Add("dispatchAt", $"is too far ahead: at most {o.MaxScheduleAhead.TotalDays:F0} days.");
+        }
+
+        if (request.CallbackUrl is { } callback)
+        {
+            if (SubscriberUrls.Problem(callback, notifications.CurrentValue.AllowPrivateNetworks) is { } problem)
+            {
+                errors.Add("callbackUrl", problem);
+            }
+            else if (!secrets.CanSignCallbacks())
+            {
+                errors.Add("callbackUrl", "cannot be used here: no secret to sign its events is configured (Notifications:CallbackSecret).");
+            }
         }
 
         if (errors.Any)
@@ -298,6 +313,7 @@ public sealed class DispatchJobService(
             Origin = request.Origin,
             SourceUpdatedAt = request.SourceUpdatedAt,
             LastDeliveryId = request.DeliveryId,
+            CallbackUrl = request.CallbackUrl,
             DispatchAt = dispatchAt,
             NotAfter = notAfter,
             State = JobState.Scheduled,

@@ -1,5 +1,4 @@
-using System.Buffers.Text;
-using System.Text;
+using AgentDispatch.Notifications;
 using AgentDispatch.Storage;
 using Azure;
 using Azure.Data.Tables;
@@ -52,10 +51,13 @@ public sealed class DispatchLedger
     private readonly TableClient _table;
     private readonly CreateOnce _created;
     private readonly ILogger<DispatchLedger> _logger;
+    private readonly JobEventPublisher? _events;
 
-    public DispatchLedger(StorageClients storage, IOptions<JobsOptions> options, ILogger<DispatchLedger> logger)
+    /// <param name="events">Where status events go; null only for a reader that never writes (a test's audit).</param>
+    public DispatchLedger(StorageClients storage, IOptions<JobsOptions> options, ILogger<DispatchLedger> logger, JobEventPublisher? events = null)
     {
         _logger = logger;
+        _events = events;
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(options);
         _table = storage.Tables.GetTableClient(options.Value.LedgerTable);
@@ -63,15 +65,22 @@ public sealed class DispatchLedger
         _created = new CreateOnce(ct => _table.CreateIfNotExistsAsync(ct));
     }
 
-    /// <summary>Inserts <paramref name="job"/> unless a row with its id exists; then returns that row instead.</summary>
+    /// <summary>
+    /// Inserts <paramref name="job"/> unless a row with its id exists; then returns that row instead. A
+    /// new job is its first status event.
+    /// </summary>
     public async Task<(DispatchJob Job, bool Inserted)> InsertOrGetAsync(DispatchJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var type = JobEventTypes.Change(job);
+        job = type is null ? job : JobEventTypes.Announce(job);
         try
         {
             var response = await _table.AddEntityAsync(DispatchJobEntity.From(job), cancellationToken).ConfigureAwait(false);
-            return (job with { ETag = response.Headers.ETag?.ToString() }, true);
+            var inserted = job with { ETag = response.Headers.ETag?.ToString() };
+            await AnnounceAsync(inserted, type).ConfigureAwait(false);
+            return (inserted, true);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
@@ -106,15 +115,23 @@ public sealed class DispatchLedger
         return result.Row is null ? new LedgerUpdate(LedgerUpdateStatus.NotFound, null) : new LedgerUpdate(result.Status, result.Row);
     }
 
-    /// <summary>Replaces the row if it is still the version <paramref name="job"/> was read at; null when it changed meanwhile.</summary>
+    /// <summary>
+    /// Replaces the row if it is still the version <paramref name="job"/> was read at; null when it changed
+    /// meanwhile. A write that changes the job's state (or moves a scheduled one) is a status event: its
+    /// <see cref="DispatchJob.Sequence"/> goes up with the write, and its deliveries are queued after it.
+    /// </summary>
     public async Task<DispatchJob?> TryReplaceAsync(DispatchJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        var type = JobEventTypes.Change(job);
+        job = type is null ? job : JobEventTypes.Announce(job);
         try
         {
             var entity = DispatchJobEntity.From(job);
             var response = await _table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            return job with { ETag = response.Headers.ETag?.ToString() };
+            var written = job with { ETag = response.Headers.ETag?.ToString() };
+            await AnnounceAsync(written, type).ConfigureAwait(false);
+            return written;
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404)
         {
@@ -141,12 +158,12 @@ public sealed class DispatchLedger
         }
 
         var pages = _table.QueryAsync<DispatchJobEntity>(string.Join(" and ", filters), pageSize, cancellationToken: cancellationToken)
-            .AsPages(DecodeCursor(cursor), pageSize);
+            .AsPages(TableCursors.Decode(cursor), pageSize);
         try
         {
             await foreach (var page in pages.ConfigureAwait(false))
             {
-                return new JobPage(page.Values.Select(e => e.ToJob()).ToList(), EncodeCursor(page.ContinuationToken));
+                return new JobPage(page.Values.Select(e => e.ToJob()).ToList(), TableCursors.Encode(page.ContinuationToken));
             }
         }
         catch (Exception ex) when (cursor is not null && (ex is RequestFailedException { Status: 400 } or FormatException or ArgumentException))
@@ -229,11 +246,8 @@ public sealed class DispatchLedger
     public IAsyncEnumerable<DispatchJob> ConfirmingPastAsync(DateTimeOffset before, CancellationToken cancellationToken)
         => QueryAsync(TableClient.CreateQueryFilter($"State eq {nameof(JobState.Assigned)} and ConfirmBy lt {before}"), cancellationToken);
 
-    /// <summary>
-    /// A cursor is the table's continuation token, base64url-encoded so it is opaque and URL-safe.
-    /// A cursor that does not decode is the caller's error.
-    /// </summary>
-    public static bool IsWellFormedCursor(string? cursor) => cursor is null || DecodeCursor(cursor) is not null;
+    /// <summary>See <see cref="TableCursors"/>.</summary>
+    public static bool IsWellFormedCursor(string? cursor) => TableCursors.IsWellFormed(cursor);
 
     private async IAsyncEnumerable<DispatchJob> QueryAsync(string filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -319,29 +333,7 @@ public sealed class DispatchLedger
         }
     }
 
-    private static string? EncodeCursor(string? token) => token is null ? null : Base64Url.EncodeToString(Encoding.UTF8.GetBytes(token));
-
-    private static string? DecodeCursor(string? cursor)
-    {
-        if (cursor is null)
-        {
-            return null;
-        }
-
-        if (cursor.Length > 2048 || !Base64Url.IsValid(cursor))
-        {
-            return null;
-        }
-
-        try
-        {
-            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    private Task AnnounceAsync(DispatchJob written, string? type) => type is null || _events is null ? Task.CompletedTask : _events.PublishAsync(written, type);
 
     private Task EnsureTableAsync(CancellationToken cancellationToken) => _created.EnsureAsync(cancellationToken);
 }

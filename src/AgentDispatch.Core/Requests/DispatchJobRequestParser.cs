@@ -13,7 +13,10 @@ namespace AgentDispatch.Requests;
 public static partial class DispatchJobRequestParser
 {
     public static readonly IReadOnlyCollection<string> Fields =
-        ["meetingId", "agentId", "metadata", "versionId", "dispatchAt", "notAfter", "idempotencyKey", "correlationId"];
+        ["meetingId", "agentId", "metadata", "versionId", "dispatchAt", "notAfter", "idempotencyKey", "correlationId", "callbackUrl"];
+
+    /// <summary>The longest <c>callbackUrl</c> accepted.</summary>
+    public const int MaxCallbackUrlLength = 2048;
 
     public static ParseResult<DispatchJobRequest> Parse(ReadOnlyMemory<byte> body)
     {
@@ -119,6 +122,7 @@ public static partial class DispatchJobRequestParser
         DateTimeOffset? notAfter = null;
         string? idempotencyKey = null;
         string? correlationId = null;
+        string? callbackUrl = null;
 
         foreach (var property in root.EnumerateObject())
         {
@@ -141,6 +145,9 @@ public static partial class DispatchJobRequestParser
                 case "correlationId":
                     correlationId = JsonFields.ReadId(property.Value, prefix + "correlationId", errors);
                     break;
+                case "callbackUrl":
+                    callbackUrl = ReadCallbackUrl(property.Value, prefix + "callbackUrl", errors);
+                    break;
                 default:
                     JsonFields.RejectUnknown(prefix + property.Name, Fields, errors);
                     break;
@@ -155,7 +162,34 @@ public static partial class DispatchJobRequestParser
 
         return dispatch is null || errors.Any
             ? ParseResult.Invalid<DispatchJobRequest>(errors)
-            : ParseResult.Valid(new DispatchJobRequest(dispatch, dispatchAt, notAfter, idempotencyKey ?? defaultKey, correlationId));
+            : ParseResult.Valid(new DispatchJobRequest(dispatch, dispatchAt, notAfter, idempotencyKey ?? defaultKey, correlationId) { CallbackUrl = callbackUrl });
+    }
+
+    /// <summary>
+    /// An absolute URL as a string. Whether this deployment may call it (https, no private addresses) is
+    /// the job service's check, which knows the settings.
+    /// </summary>
+    private static string? ReadCallbackUrl(JsonElement value, string field, RequestErrors errors)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(field, $"must be a URL string, not {JsonFields.Kind(value.ValueKind)}.");
+            return null;
+        }
+
+        var text = value.GetString()!;
+        if (text.Length > MaxCallbackUrlLength || !Uri.TryCreate(text, UriKind.Absolute, out _))
+        {
+            errors.Add(field, $"must be an absolute URL of at most {MaxCallbackUrlLength} characters.");
+            return null;
+        }
+
+        return text;
     }
 
     /// <summary>An ISO 8601 date and time with an explicit offset (<c>Z</c> or <c>+02:00</c>): a time without one is ambiguous.</summary>

@@ -42,7 +42,7 @@ public sealed record JobListQuery(string? MeetingId, JobState? State, int Limit,
             }
             else
             {
-                errors.Add("state", "must be one of scheduled, dispatching, assigned, failed, cancelled, expired.");
+                errors.Add("state", "must be one of " + string.Join(", ", Enum.GetValues<JobState>().Select(JobStates.Wire)) + ".");
             }
         }
 

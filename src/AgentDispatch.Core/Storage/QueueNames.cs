@@ -6,12 +6,14 @@ namespace AgentDispatch.Storage;
 /// Queue names. They are flat app settings because the Functions host resolves trigger queue names
 /// from settings (<c>%DISPATCH_REQUESTS_QUEUE%</c>), and the app must send to the same queues.
 /// </summary>
-public sealed record QueueNames(string Requests, string Wake)
+public sealed record QueueNames(string Requests, string Wake, string Notifications)
 {
     public const string RequestsSetting = "DISPATCH_REQUESTS_QUEUE";
     public const string WakeSetting = "DISPATCH_WAKE_QUEUE";
     public const string DefaultRequests = "agent-dispatch-requests";
     public const string DefaultWake = "agent-dispatch-wake";
+    public const string NotificationsSetting = "DISPATCH_NOTIFICATIONS_QUEUE";
+    public const string DefaultNotifications = "agent-dispatch-notifications";
 
     /// <summary>Where the Functions host moves a message it failed five times; the app puts never-valid messages there at once.</summary>
     public string RequestsPoison => Requests + PoisonSuffix;
@@ -23,7 +25,8 @@ public sealed record QueueNames(string Requests, string Wake)
         ArgumentNullException.ThrowIfNull(configuration);
         return new QueueNames(
             Valid(configuration[RequestsSetting] ?? DefaultRequests, RequestsSetting),
-            Valid(configuration[WakeSetting] ?? DefaultWake, WakeSetting));
+            Valid(configuration[WakeSetting] ?? DefaultWake, WakeSetting),
+            Valid(configuration[NotificationsSetting] ?? DefaultNotifications, NotificationsSetting));
     }
 
     /// <summary>

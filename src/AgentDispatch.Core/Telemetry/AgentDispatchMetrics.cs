@@ -17,6 +17,7 @@ public sealed class AgentDispatchMetrics
     private readonly Histogram<double> _lateness;
     private readonly Histogram<double> _joinLatency;
     private readonly Counter<long> _keyVaultReads;
+    private readonly Counter<long> _notifications;
 
     public AgentDispatchMetrics(IMeterFactory meters)
     {
@@ -27,6 +28,7 @@ public sealed class AgentDispatchMetrics
         _lateness = Meter.CreateHistogram<double>("agentdispatch.schedule.lateness", "ms", "From a job's dispatchAt to its first request going out.");
         _joinLatency = Meter.CreateHistogram<double>("agentdispatch.join.latency", "ms", "From a job's first request to its agent joining the room.");
         _keyVaultReads = Meter.CreateCounter<long>("agentdispatch.keyvault.reads", description: "Secrets read from Key Vault, by result.");
+        _notifications = Meter.CreateCounter<long>("agentdispatch.notifications", description: "Status-event delivery attempts to subscribers, by result.");
     }
 
     /// <summary>The meter itself, for a listener that must tell this app's measurements from another's in the same process.</summary>
@@ -44,6 +46,9 @@ public sealed class AgentDispatchMetrics
     /// <remarks>The join time can come from VideoSDK's clock: a join a little "before" the request (skew) counts as 0.</remarks>
     public void AgentJoined(TimeSpan latency, string confirmedBy)
         => _joinLatency.Record(Math.Max(0, latency.TotalMilliseconds), new KeyValuePair<string, object?>("confirmed_by", confirmedBy));
+
+    /// <summary>One delivery attempt of a status event (or one event lost before it was queued); <paramref name="result"/> is one of <see cref="Notifications.NotificationResults"/>.</summary>
+    public void Notification(string result) => _notifications.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void KeyVaultRead(bool succeeded) => _keyVaultReads.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "ok" : "failed"));
 }

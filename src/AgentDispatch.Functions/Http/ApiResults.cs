@@ -1,4 +1,4 @@
-using AgentDispatch.Functions.Jobs;
+using AgentDispatch.Jobs;
 using AgentDispatch.Requests;
 using Microsoft.AspNetCore.Http;
 

@@ -34,7 +34,7 @@ public sealed class JobListQueryTests
     {
         var errors = Parse(("state", ["1"]), ("limit", ["5", "6"]), ("MeetingId", ["abcd-efgh-ijkl"])).Errors!.ToDictionary();
 
-        Assert.Equal(["must be one of scheduled, dispatching, assigned, failed, cancelled, expired."], errors["state"]);
+        Assert.Equal(["must be one of scheduled, dispatching, assigned, failed, cancelled, expired, joined, not-joined."], errors["state"]);
         Assert.Equal(["must be given once."], errors["limit"]);
         Assert.Equal(["is not a known field; did you mean 'meetingId'? Field names are case-sensitive."], errors["MeetingId"]);
     }

@@ -50,6 +50,7 @@ public sealed class FunctionsMetadataTests
     [Theory]
     [InlineData("DispatchRequests", "%DISPATCH_REQUESTS_QUEUE%")]
     [InlineData("DispatchWake", "%DISPATCH_WAKE_QUEUE%")]
+    [InlineData("DeliverNotification", "%DISPATCH_NOTIFICATIONS_QUEUE%")]
     public void QueueFunction_ReadsItsQueueNameFromASettingOnTheHostStorage(string function, string queueName)
     {
         var trigger = Trigger(function);
@@ -75,7 +76,7 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Functions_AreExactlyTheDocumentedOnes()
         => Assert.Equal(
-            ["CalComWebhook", "CalendlyWebhook", "CancelDispatch", "CreateDispatch", "Dispatch", "DispatchRequests", "DispatchSchedules", "DispatchSweep", "DispatchWake",
-             "GetDispatch", "Health", "ListDispatches", "PollCalendars", "RescheduleDispatch", "StandardWebhook", "VideoSdkWebhook"],
+            ["CalComWebhook", "CalendlyWebhook", "CancelDispatch", "CreateDispatch", "DeliverNotification", "Dispatch", "DispatchRequests", "DispatchSchedules", "DispatchSweep", "DispatchWake",
+             "GetDispatch", "Health", "ListDispatches", "ListFailedNotifications", "PollCalendars", "RescheduleDispatch", "RetryNotification", "StandardWebhook", "VideoSdkWebhook"],
             Metadata.Value.Select(f => (string)f!["name"]!).Order());
 }

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentDispatch.Dispatch;
-using AgentDispatch.Jobs;
 
-namespace AgentDispatch.Functions.Jobs;
+namespace AgentDispatch.Jobs;
 
-/// <summary>A job as the HTTP API shows it.</summary>
+/// <summary>
+/// A job as the HTTP API shows it, and as status events carry it. What the app keeps for itself (leases,
+/// wake-ups, the callback URL, derived keys) is not shown.
+/// </summary>
 public sealed record JobView(
     string Id,
     string State,
@@ -29,6 +31,7 @@ public sealed record JobView(
     string? ParticipantId,
     string? ConfirmedBy,
     DateTimeOffset? LeftAt,
+    int Sequence,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     string? UpstreamResponse)
@@ -60,6 +63,7 @@ public sealed record JobView(
             job.ParticipantId,
             job.ConfirmedBy,
             job.LeftAt,
+            job.Sequence,
             job.CreatedAt,
             job.UpdatedAt,
             job.UpstreamResponse);
