@@ -164,9 +164,27 @@ public static class StatusPage
         var last = upcoming.Max(j => j.DueAt) - now;
         var span = Spans.FirstOrDefault(s => s >= last, Spans[^1]);
         var inSpan = upcoming.Where(j => j.DueAt - now <= span).ToList();
+        // Labels go in the first lane where they do not overlap the one before; a job with no free lane is a dot with a tooltip.
         var lanes = new double[Lanes];
         Array.Fill(lanes, double.NegativeInfinity);
-        var height = AxisY + 12 + (Lanes * LaneHeight);
+        var marks = new List<(StatusJob Job, double X, string Label, bool RightAligned, int Lane)>();
+        foreach (var job in inSpan)
+        {
+            var x = Math.Max(4, X(job.DueAt, now, span));
+            var label = Truncate(job.MeetingId, 24);
+            var width = (label.Length * CharWidth) + 10;
+            var rightAligned = x + width > Width;
+            var (from, to) = rightAligned ? (x - width, x) : (x, x + width);
+            var lane = Array.FindIndex(lanes, end => end < from);
+            if (lane >= 0)
+            {
+                lanes[lane] = to;
+            }
+
+            marks.Add((job, x, label, rightAligned, lane));
+        }
+
+        var height = AxisY + 12 + (Math.Max(1, marks.Select(m => m.Lane + 1).DefaultIfEmpty(1).Max()) * LaneHeight);
         html.Append(CultureInfo.InvariantCulture, $"<svg viewBox=\"0 0 {Width} {height}\" role=\"img\" aria-label=\"Upcoming jobs over the next {Span(span)}\">\n");
         html.Append(CultureInfo.InvariantCulture, $"<line class=\"axis\" x1=\"0\" y1=\"{AxisY}\" x2=\"{Width}\" y2=\"{AxisY}\"/>\n");
         var step = span.TotalHours switch { <= 6 => TimeSpan.FromHours(1), <= 24 => TimeSpan.FromHours(3), <= 72 => TimeSpan.FromHours(12), _ => TimeSpan.FromDays(1) };
@@ -187,20 +205,13 @@ public static class StatusPage
         }
 
         html.Append(CultureInfo.InvariantCulture, $"<line class=\"now\" x1=\"1\" y1=\"{AxisY - 14}\" x2=\"1\" y2=\"{height}\"/><text class=\"tick-label\" x=\"4\" y=\"{AxisY - 18}\">now</text>\n");
-        foreach (var job in inSpan)
+        foreach (var (job, x, label, rightAligned, lane) in marks)
         {
-            var x = Math.Max(4, X(job.DueAt, now, span));
-            var label = Truncate(job.MeetingId, 24);
-            var width = (label.Length * CharWidth) + 10;
-            var rightAligned = x + width > Width;
-            var (from, to) = rightAligned ? (x - width, x) : (x, x + width);
-            var lane = Array.FindIndex(lanes, end => end < from);
             var classes = "job " + job.State + (job.DueAt < now ? " overdue" : string.Empty);
             html.Append(CultureInfo.InvariantCulture, $"<g class=\"{classes}\"><title>{E(job.MeetingId)} · {E(job.AgentId)} · {E(job.Source)} · {job.State} · due {Stamp(job.DueAt)} ({Relative(job.DueAt, now)})</title>");
             html.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{x:0.#}\" cy=\"{AxisY}\" r=\"4\"/>");
             if (lane >= 0)
             {
-                lanes[lane] = to;
                 var y = AxisY + 14 + (lane * LaneHeight);
                 html.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" y1=\"{AxisY + 4}\" x2=\"{x:0.#}\" y2=\"{y - 4}\"/>");
                 html.Append(CultureInfo.InvariantCulture, $"<text x=\"{(rightAligned ? x - 3 : x + 3):0.#}\" y=\"{y + 5}\"{(rightAligned ? " text-anchor=\"end\"" : string.Empty)}>{E(label)}</text>");

@@ -82,6 +82,17 @@ public sealed partial class StatusPageTests
     }
 
     [Fact]
+    public void Render_UpcomingBeyondAWeek_InTheTableOnly()
+    {
+        var html = StatusPage.Render(Report([Job("room-next-month", "scheduled", Now.AddDays(30))]));
+
+        Assert.Contains("aria-label=\"Upcoming jobs over the next 7 days\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(">room-next-month</text>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>room-next-month</td>", html, StringComparison.Ordinal);
+        Assert.Contains("1 later (in the table, not on the axis)", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_FailedAndNotJoined_AreMarked_AndAlerted()
     {
         var html = StatusPage.Render(Report(latest:
