@@ -85,6 +85,8 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         services.AddSchedules();
         services.AddCalendarFeeds();
         services.TryAddSingleton<Calendars.CalendarPoller>();
+        // Takes the notification backlog when one is registered, and shows "not configured" without it.
+        services.TryAddSingleton<Status.StatusReader>();
         return services;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AgentDispatch.Functions.Dispatch;
 using AgentDispatch.Functions.Health;
 using AgentDispatch.Functions.Jobs;
+using AgentDispatch.Functions.Status;
 using AgentDispatch.Functions.Tests.Webhooks;
 using AgentDispatch.Functions.Webhooks;
 using AgentDispatch.Storage;
@@ -73,6 +74,7 @@ public sealed class StorageOutageTests : IAsyncLifetime
             ["GET /api/dispatches/{id}"] = Call(f => (r, ct) => f.GetDispatch(r, id, ct), "GET", "/api/dispatches/" + id),
             ["DELETE /api/dispatches/{id}"] = Call(f => (r, ct) => f.CancelDispatch(r, id, ct), "DELETE", "/api/dispatches/" + id),
             ["PATCH /api/dispatches/{id}"] = Call(f => (r, ct) => f.RescheduleDispatch(r, id, ct), "PATCH", "/api/dispatches/" + id, $$"""{"dispatchAt":"{{start:o}}"}"""),
+            ["GET /api/status"] = Run(_host.Create<StatusFunction>().Status, "GET", "/api/status", null, []),
             ["POST /api/webhooks/calendly"] = Webhook(
                 f => f.CalendlyWebhook, WebhookPayloads.CalendlyCreated("OUT1", start, DateTimeOffset.UtcNow),
                 body => SignedHeaders.Calendly(body, CalendlyKey)),

@@ -20,6 +20,7 @@ public sealed class FunctionsMetadataTests
     [Theory]
     [InlineData("Dispatch", "dispatch", "post", "Function")]
     [InlineData("Health", "health", "get", "Anonymous")]
+    [InlineData("Status", "status", "get", "Function")]
     [InlineData("CreateDispatch", "dispatches", "post", "Function")]
     [InlineData("ListDispatches", "dispatches", "get", "Function")]
     [InlineData("GetDispatch", "dispatches/{id}", "get", "Function")]
@@ -77,6 +78,6 @@ public sealed class FunctionsMetadataTests
     public void Functions_AreExactlyTheDocumentedOnes()
         => Assert.Equal(
             ["CalComWebhook", "CalendlyWebhook", "CancelDispatch", "CreateDispatch", "DeliverNotification", "Dispatch", "DispatchRequests", "DispatchSchedules", "DispatchSweep", "DispatchWake",
-             "GetDispatch", "Health", "ListDispatches", "ListFailedNotifications", "PollCalendars", "RescheduleDispatch", "RetryNotification", "StandardWebhook", "VideoSdkWebhook"],
+             "GetDispatch", "Health", "ListDispatches", "ListFailedNotifications", "PollCalendars", "RescheduleDispatch", "RetryNotification", "StandardWebhook", "Status", "VideoSdkWebhook"],
             Metadata.Value.Select(f => (string)f!["name"]!).Order());
 }

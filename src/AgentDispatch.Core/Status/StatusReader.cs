@@ -1,0 +1,195 @@
+using AgentDispatch.Auth;
+using AgentDispatch.Calendars;
+using AgentDispatch.Configuration;
+using AgentDispatch.Confirmation;
+using AgentDispatch.Jobs;
+using AgentDispatch.Notifications;
+using AgentDispatch.Schedules;
+using AgentDispatch.Webhooks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentDispatch.Status;
+
+/// <summary>
+/// Gathers the status page's report. The ledger has no index on time or state yet, so a page load reads a
+/// bounded amount: at most <see cref="MaxJobsRead"/> jobs in the ledger's own order (by job id, which is a
+/// hash: a sample, not the newest) for counts and outcomes, and at most <see cref="MaxScheduledRead"/>
+/// scheduled jobs by their own query for the timeline — never more than <see cref="MaxTableRequests"/>
+/// table requests, however large the ledger grows.
+/// </summary>
+public sealed class StatusReader
+{
+    public const int PageSize = 200;
+
+    /// <summary>Pages of all jobs read per page load.</summary>
+    public const int MaxJobPages = 5;
+
+    /// <summary>Pages of scheduled jobs read per page load (a filtered query may also return empty pages; each is one request).</summary>
+    public const int MaxScheduledPages = 2;
+
+    public const int MaxJobsRead = PageSize * MaxJobPages;
+
+    public const int MaxScheduledRead = PageSize * MaxScheduledPages;
+
+    public const int MaxTableRequests = MaxJobPages + MaxScheduledPages;
+
+    /// <summary>Rows in the timeline's table and in the latest outcomes.</summary>
+    public const int MaxUpcoming = 50;
+
+    public const int MaxLatest = 25;
+
+    private readonly DispatchLedger _ledger;
+    private readonly INotificationBacklog? _backlog;
+    private readonly IVideoSdkTokenProvider _tokens;
+    private readonly IOptions<WebhookOptions> _webhooks;
+    private readonly IOptions<KeyVaultOptions> _vault;
+    private readonly IOptions<CalendarOptions> _calendars;
+    private readonly ScheduleRunner _schedules;
+    private readonly IOptions<ConfirmationOptions> _confirmation;
+    private readonly TimeProvider _time;
+    private readonly ILogger<StatusReader> _logger;
+
+    /// <param name="backlog">Optional: without one, the page says notifications are not configured.</param>
+    public StatusReader(
+        DispatchLedger ledger,
+        IVideoSdkTokenProvider tokens,
+        IOptions<WebhookOptions> webhooks,
+        IOptions<KeyVaultOptions> vault,
+        IOptions<CalendarOptions> calendars,
+        ScheduleRunner schedules,
+        IOptions<ConfirmationOptions> confirmation,
+        TimeProvider time,
+        ILogger<StatusReader> logger,
+        INotificationBacklog? backlog = null)
+    {
+        _ledger = ledger;
+        _tokens = tokens;
+        _webhooks = webhooks;
+        _vault = vault;
+        _calendars = calendars;
+        _schedules = schedules;
+        _confirmation = confirmation;
+        _time = time;
+        _logger = logger;
+        _backlog = backlog;
+    }
+
+    public async Task<StatusReport> ReadAsync(CancellationToken cancellationToken)
+    {
+        var backlog = ReadBacklogAsync(cancellationToken);
+        var (sample, moreInLedger) = await ReadPagesAsync(null, MaxJobPages, cancellationToken).ConfigureAwait(false);
+        var (scheduled, moreScheduled) = await ReadPagesAsync(JobState.Scheduled, MaxScheduledPages, cancellationToken).ConfigureAwait(false);
+
+        var all = new Dictionary<string, DispatchJob>(StringComparer.Ordinal);
+        foreach (var job in sample.Concat(scheduled))
+        {
+            all[job.Id] = job;
+        }
+
+        var upcoming = all.Values
+            .Where(j => j.State is JobState.Scheduled or JobState.Dispatching)
+            .OrderBy(j => j.DueAt).ThenBy(j => j.Id, StringComparer.Ordinal)
+            .Take(MaxUpcoming);
+        var latest = all.Values
+            .Where(j => j.State != JobState.Scheduled || j.LastOutcome is not null)
+            .OrderByDescending(j => j.UpdatedAt).ThenBy(j => j.Id, StringComparer.Ordinal)
+            .Take(MaxLatest);
+        var counts = sample
+            .GroupBy(j => (j.Source, j.State))
+            .OrderBy(g => g.Key.Source, StringComparer.Ordinal).ThenBy(g => g.Key.State)
+            .Select(g => new StatusCount(g.Key.Source, JobStates.Wire(g.Key.State), g.Count()))
+            .ToList();
+
+        return new StatusReport
+        {
+            GeneratedAt = _time.GetUtcNow(),
+            Sample = new StatusSample(sample.Count, MaxJobsRead, moreInLedger, scheduled.Count, moreScheduled),
+            Upcoming = upcoming.Select(View).ToList(),
+            Latest = latest.Select(View).ToList(),
+            Counts = counts,
+            Backlog = await backlog.ConfigureAwait(false),
+            Configuration = Configuration(),
+        };
+    }
+
+    private async Task<(List<DispatchJob> Jobs, bool More)> ReadPagesAsync(JobState? state, int maxPages, CancellationToken cancellationToken)
+    {
+        var jobs = new List<DispatchJob>();
+        string? cursor = null;
+        for (var pages = 0; pages < maxPages; pages++)
+        {
+            // A cursor the ledger itself gave out is never refused; null would only mean the table changed shape.
+            if (await _ledger.ListAsync(null, state, PageSize, cursor, cancellationToken).ConfigureAwait(false) is not { } page)
+            {
+                break;
+            }
+
+            jobs.AddRange(page.Items);
+            cursor = page.Next;
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+
+        return (jobs, cursor is not null);
+    }
+
+    private async Task<StatusBacklog?> ReadBacklogAsync(CancellationToken cancellationToken)
+    {
+        if (_backlog is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new StatusBacklog(await _backlog.ReadAsync(cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only the kind of failure: a storage error's message can carry account URLs.
+            Log.BacklogUnreadable(_logger, ex.GetType().Name, ex);
+            return new StatusBacklog(null, $"could not be read ({ex.GetType().Name})");
+        }
+    }
+
+    private StatusConfiguration Configuration()
+    {
+        var vaultConfigured = _vault.Value.VaultUri is not null;
+        var webhooks = Enum.GetValues<WebhookProvider>().Select(provider =>
+        {
+            // The same rule WebhookSecrets applies, without reading the vault.
+            var o = _webhooks.Value.For(provider);
+            var kind = !string.IsNullOrWhiteSpace(o.Secret) ? "setting"
+                : vaultConfigured && !string.IsNullOrWhiteSpace(o.SecretName) ? "key-vault"
+                : "off";
+            return new StatusSource(provider.ToString(), kind);
+        }).ToList();
+        var feeds = _calendars.Value.Feeds
+            .Select(f => new StatusSource(f.Name, string.IsNullOrWhiteSpace(f.UrlSecretName) ? "setting" : "key-vault"))
+            .ToList();
+        var schedules = _schedules.Schedules.Select(s => new StatusSchedule(s.Name, s.Cron, s.TimeZone.Id)).ToList();
+        var confirmation = _confirmation.Value;
+        return new StatusConfiguration(
+            webhooks, feeds, schedules, _tokens.SourceKind, confirmation.Mode.ToString(), confirmation.Timeout, confirmation.OnNotJoined.ToString());
+    }
+
+    private static StatusJob View(DispatchJob job) => new(
+        job.Id,
+        JobStates.Wire(job.State),
+        job.MeetingId,
+        job.AgentId,
+        job.Source,
+        job.Origin,
+        job.DispatchAt,
+        job.DueAt,
+        job.UpdatedAt,
+        job.Attempts,
+        job.Redispatches,
+        job.LastOutcome is { } outcome ? Dispatch.DispatchOutcomeNames.ToWire(outcome) : null,
+        job.LastMessage,
+        job.LastUpstreamStatus,
+        job.JoinedAt);
+}
