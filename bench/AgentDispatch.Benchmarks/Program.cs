@@ -51,6 +51,12 @@ if (settings.Runs("ratelimit"))
     await RateLimitBenchmark.RunAsync(rig, settings, report);
 }
 
+if (settings.Runs("telemetry"))
+{
+    await using var rig = await BenchmarkRig.StartAsync();
+    await TelemetryBenchmark.RunAsync(rig, settings, report);
+}
+
 var markdown = report.ToMarkdown(settings);
 Console.WriteLine();
 Console.WriteLine(markdown);

@@ -5,6 +5,8 @@ using AgentDispatch.DevHost.Functions;
 using AgentDispatch.DevHost.Settings;
 using AgentDispatch.DevHost.Storage;
 using AgentDispatch.Functions;
+using AgentDispatch.Functions.Telemetry;
+using OpenTelemetry.Trace;
 using AgentDispatch.VideoSdkEmulator;
 
 namespace AgentDispatch.DevHost;
@@ -94,6 +96,17 @@ public static partial class DevHostApplication
             services.GetRequiredService<IConfiguration>(), DevelopmentStorage.FindPackageRoot(appRoot), services.GetRequiredService<ILoggerFactory>()));
 
         builder.AddAgentDispatch();
+        if (TelemetryExporters.From(builder.Configuration).Any)
+        {
+            // In Azure the Functions host makes the inbound request span and the worker one per
+            // invocation; here the dev host is both, so it adds its own two on top of the app's wiring.
+            // Listeners are per process: the in-process VideoSDK emulator (and, in tests, other loopback
+            // servers) would be traced too. Only this app's own requests are.
+            builder.Services.AddSingleton<OwnRequests>();
+            builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => context.RequestServices.GetService<OwnRequests>() is not null)
+                .AddSource(FunctionActivities.SourceName));
+        }
 
         // Resolved before the app is built, as the Functions host does: a missing %SETTING% or a bad
         // schedule stops start-up here, naming the function.
@@ -212,6 +225,9 @@ public static partial class DevHostApplication
         [LoggerMessage(4, LogLevel.Information, "{Function}: timer {Schedule}, next run {Next}{RunOnStartup}")]
         public static partial void TimerFunction(ILogger logger, string function, string schedule, string next, string runOnStartup);
     }
+
+    /// <summary>Marks this app's services, so the request spans are this app's and no other server's in the process.</summary>
+    private sealed class OwnRequests;
 
     /// <summary>Stops the in-process emulator when the dev host stops (Ctrl+C included).</summary>
     private sealed class EmulatorLifetime(RunningEmulator emulator) : IHostedService

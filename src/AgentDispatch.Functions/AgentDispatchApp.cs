@@ -1,3 +1,4 @@
+using AgentDispatch.Functions.Telemetry;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -23,6 +24,7 @@ public static class AgentDispatchApp
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddAgentDispatchCore();
+        builder.AddAgentDispatchTelemetry();
         return builder;
     }
 }

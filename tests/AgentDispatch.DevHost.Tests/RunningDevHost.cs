@@ -35,9 +35,12 @@ public sealed class RunningDevHost : IAsyncDisposable
 
     /// <param name="storage">The collection's Azurite, used as AzureWebJobsStorage.</param>
     /// <param name="args">Extra command-line settings; they win over the base ones.</param>
-    public static async Task<RunningDevHost> StartAsync(StorageFixture storage, params string[] args)
+    public static Task<RunningDevHost> StartAsync(StorageFixture storage, params string[] args) => StartAsync(storage, null, args);
+
+    /// <param name="configure">Services or settings added after the defaults (a stand-in Key Vault's client).</param>
+    public static async Task<RunningDevHost> StartAsync(StorageFixture storage, Action<WebApplicationBuilder>? configure, params string[] args)
     {
-        var app = await DevHostApplication.BuildAsync([.. BaseArgs(storage), .. args]);
+        var app = await DevHostApplication.BuildAsync([.. BaseArgs(storage), .. args], configure);
         await app.StartAsync();
         return new RunningDevHost(app);
     }

@@ -29,6 +29,10 @@ public sealed partial class VideoSdkClient(
     public async Task<DispatchOutcome> DispatchAsync(DispatchRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // The HTTP client spans (one per attempt the resilience handler makes) are this span's children.
+        using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.VideoSdkDispatch)
+            ?.SetTag(AgentDispatchActivities.MeetingIdTag, request.MeetingId)
+            .SetTag(AgentDispatchActivities.AgentIdTag, request.AgentId);
         var started = Stopwatch.GetTimestamp();
         var body = JsonSerializer.SerializeToUtf8Bytes(request, VideoSdkJsonContext.Default.DispatchRequest);
 
@@ -61,6 +65,20 @@ public sealed partial class VideoSdkClient(
 
         var elapsed = Stopwatch.GetElapsedTime(started);
         metrics.Dispatched(outcome.Kind, elapsed);
+        if (activity is not null)
+        {
+            activity.SetTag(AgentDispatchActivities.OutcomeTag, outcome.Kind.ToWire());
+            if (outcome.UpstreamStatus is { } status)
+            {
+                activity.SetTag("agentdispatch.videosdk.status", status);
+            }
+
+            if (outcome.Kind != DispatchOutcomeKind.Assigned)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, outcome.Kind.ToWire());
+            }
+        }
+
         Log.Dispatched(logger, request.MeetingId, request.AgentId, outcome.Kind, outcome.UpstreamStatus, elapsed.TotalMilliseconds);
         return outcome;
     }

@@ -81,6 +81,12 @@ public sealed record DispatchJob
 
     public string? CorrelationId { get; init; }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the span that created the job (null when nothing was traced). A
+    /// dispatch that runs later, from a wake-up or the sweep, links its spans to that trace.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>What produced the job within its source (<c>calendar:team</c>, <c>schedule:standup</c>); null for HTTP and queue.</summary>
     public string? Origin { get; init; }
 

@@ -40,6 +40,8 @@ public sealed class DispatchJobEntity : ITableEntity
 
     public string? Origin { get; set; }
 
+    public string? TraceParent { get; set; }
+
     public DateTimeOffset DispatchAt { get; set; }
 
     public DateTimeOffset NotAfter { get; set; }
@@ -122,6 +124,7 @@ public sealed class DispatchJobEntity : ITableEntity
             Source = job.Source,
             CorrelationId = job.CorrelationId,
             Origin = job.Origin,
+            TraceParent = job.TraceParent,
             DispatchAt = job.DispatchAt,
             NotAfter = job.NotAfter,
             State = job.State.ToString(),
@@ -168,6 +171,7 @@ public sealed class DispatchJobEntity : ITableEntity
         Source = Source,
         CorrelationId = CorrelationId,
         Origin = Origin,
+        TraceParent = TraceParent,
         DispatchAt = DispatchAt,
         NotAfter = NotAfter,
         State = Enum.Parse<JobState>(State),

@@ -57,12 +57,18 @@ public sealed class DispatchJobRunner(
     /// </summary>
     public async Task WakeAsync(string jobId, DateTimeOffset due, CancellationToken cancellationToken)
     {
+        // A span of the wake-up's own trace (its queue message or the caller's), linked to the trace
+        // that created the job once the row is read: the row keeps that trace's traceparent.
+        using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.Wake);
+        activity?.SetTag(AgentDispatchActivities.JobIdTag, jobId);
         var job = await ledger.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
         if (job is null)
         {
             Log.UnknownJob(logger, jobId);
             return;
         }
+
+        activity?.WithJob(job).SetTag(AgentDispatchActivities.StateTag, JobStates.Wire(job.State));
 
         var now = time.GetUtcNow();
         if (job.State == JobState.Scheduled && job.DueAt > now)
@@ -144,6 +150,8 @@ public sealed class DispatchJobRunner(
     public async Task<DispatchJob> AttemptClaimedAsync(DispatchJob claimed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claimed);
+        using var activity = AgentDispatchActivities.StartJob(AgentDispatchActivities.Names.Attempt, claimed);
+        activity?.SetTag(AgentDispatchActivities.AttemptTag, claimed.Attempts);
         if (claimed.Attempts == 1)
         {
             metrics.FirstSent(time.GetUtcNow() - claimed.DispatchAt, claimed.Source);
@@ -160,7 +168,10 @@ public sealed class DispatchJobRunner(
             outcome = new DispatchOutcome(DispatchOutcomeKind.Unknown, "The dispatch call ran past its time limit; an agent may have been dispatched.");
         }
 
-        return await RecordAsync(claimed, outcome, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag(AgentDispatchActivities.OutcomeTag, outcome.Kind.ToWire());
+        var recorded = await RecordAsync(claimed, outcome, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag(AgentDispatchActivities.StateTag, JobStates.Wire(recorded.State));
+        return recorded;
     }
 
     /// <summary>
@@ -170,6 +181,7 @@ public sealed class DispatchJobRunner(
     public async Task RecoverAsync(DispatchJob abandoned, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(abandoned);
+        using var activity = AgentDispatchActivities.StartJob(AgentDispatchActivities.Names.Recover, abandoned);
         if (abandoned.IsConfirming)
         {
             // Its looks in the room stopped (a wake-up lost): look once more and decide.
@@ -278,6 +290,7 @@ public sealed class DispatchJobRunner(
     public async Task<DispatchJob> CheckAsync(DispatchJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        using var activity = AgentDispatchActivities.StartJob(AgentDispatchActivities.Names.Look, job);
         var look = await watcher.LookAsync(job, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         if (look.Agent is { } agent)

@@ -1,5 +1,6 @@
 using AgentDispatch.Notifications;
 using AgentDispatch.Requests;
+using AgentDispatch.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -59,6 +60,23 @@ public sealed class DispatchJobService(
     public async Task<SubmitResult> SubmitAsync(DispatchJobRequest request, string source, CancellationToken cancellationToken, bool dispatchInline = true)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.Submit);
+        var result = await SubmitTracedAsync(request, source, dispatchInline, cancellationToken).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            activity.SetTag(AgentDispatchActivities.SourceTag, source);
+            activity.SetTag("agentdispatch.submit.status", result.Status.ToString());
+            if (result.Job is { } job)
+            {
+                activity.WithJob(job);
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<SubmitResult> SubmitTracedAsync(DispatchJobRequest request, string source, bool dispatchInline, CancellationToken cancellationToken)
+    {
         var now = Now();
         var o = options.Value;
         var requestedAt = request.RequestedAt is { } sent && Ms(sent) < now ? Ms(sent) : now;
@@ -311,6 +329,7 @@ public sealed class DispatchJobService(
             Source = source,
             CorrelationId = request.CorrelationId,
             Origin = request.Origin,
+            TraceParent = AgentDispatchActivities.CurrentTraceParent(),
             SourceUpdatedAt = request.SourceUpdatedAt,
             LastDeliveryId = request.DeliveryId,
             CallbackUrl = request.CallbackUrl,

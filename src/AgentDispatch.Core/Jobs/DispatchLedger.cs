@@ -1,5 +1,6 @@
 using AgentDispatch.Notifications;
 using AgentDispatch.Storage;
+using AgentDispatch.Telemetry;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -72,18 +73,21 @@ public sealed class DispatchLedger
     public async Task<(DispatchJob Job, bool Inserted)> InsertOrGetAsync(DispatchJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.LedgerInsert)?.SetTag(AgentDispatchActivities.JobIdTag, job.Id);
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var type = JobEventTypes.Change(job);
         job = type is null ? job : JobEventTypes.Announce(job);
         try
         {
             var response = await _table.AddEntityAsync(DispatchJobEntity.From(job), cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("agentdispatch.ledger.inserted", true);
             var inserted = job with { ETag = response.Headers.ETag?.ToString() };
             await AnnounceAsync(inserted, type).ConfigureAwait(false);
             return (inserted, true);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
+            activity?.SetTag("agentdispatch.ledger.inserted", false);
             var existing = await GetAsync(job.Id, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Job {job.Id} conflicted on insert but could not be read.", ex);
             return (existing, false);
@@ -92,6 +96,7 @@ public sealed class DispatchLedger
 
     public async Task<DispatchJob?> GetAsync(string id, CancellationToken cancellationToken)
     {
+        using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.LedgerRead)?.SetTag(AgentDispatchActivities.JobIdTag, id);
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var response = await _table.GetEntityIfExistsAsync<DispatchJobEntity>(id, DispatchJobEntity.JobRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue ? response.Value!.ToJob() : null;
@@ -125,6 +130,9 @@ public sealed class DispatchLedger
         ArgumentNullException.ThrowIfNull(job);
         var type = JobEventTypes.Change(job);
         job = type is null ? job : JobEventTypes.Announce(job);
+        using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.LedgerReplace)
+            ?.SetTag(AgentDispatchActivities.JobIdTag, job.Id)
+            .SetTag(AgentDispatchActivities.StateTag, JobStates.Wire(job.State));
         try
         {
             var entity = DispatchJobEntity.From(job);
@@ -135,6 +143,8 @@ public sealed class DispatchLedger
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404)
         {
+            // Lost the race for the row: not an error, the caller reads again and decides again.
+            activity?.SetTag("agentdispatch.ledger.conflict", true);
             return null;
         }
     }
@@ -145,6 +155,7 @@ public sealed class DispatchLedger
     /// </summary>
     public async Task<JobPage?> ListAsync(string? meetingId, JobState? state, int pageSize, string? cursor, CancellationToken cancellationToken)
     {
+        using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.LedgerList);
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var filters = new List<string> { TableClient.CreateQueryFilter($"RowKey eq {DispatchJobEntity.JobRowKey}") };
         if (meetingId is not null)

@@ -1,3 +1,4 @@
+using AgentDispatch.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,7 @@ public sealed class LedgerSweeper(
 {
     public async Task<SweepReport> SweepAsync(CancellationToken cancellationToken)
     {
+        using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.Sweep);
         var now = time.GetUtcNow();
         var woken = 0;
         await foreach (var job in ledger.ScheduledDueByAsync(now + WakeQueue.MaxDelay, cancellationToken).ConfigureAwait(false))
@@ -75,6 +77,7 @@ public sealed class LedgerSweeper(
         }
 
         Log.Swept(logger, woken, recovered);
+        activity?.SetTag("agentdispatch.sweep.woken", woken).SetTag("agentdispatch.sweep.recovered", recovered);
         return new SweepReport(woken, recovered);
     }
 }

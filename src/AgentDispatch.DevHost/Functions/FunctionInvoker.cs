@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 
 namespace AgentDispatch.DevHost.Functions;
@@ -26,13 +27,15 @@ internal sealed class FunctionBindingException(IReadOnlyList<string> problems) :
 /// </summary>
 internal sealed class FunctionInvoker<TTrigger>
 {
+    private readonly FunctionDescription _function;
     private readonly MethodInvoker _invoker;
     private readonly ParameterBinder<TTrigger>[] _binders;
     private readonly ObjectFactory? _factory;
     private readonly Func<object?, ValueTask<object?>> _await;
 
-    private FunctionInvoker(MethodInvoker invoker, ParameterBinder<TTrigger>[] binders, ObjectFactory? factory, Func<object?, ValueTask<object?>> await)
+    private FunctionInvoker(FunctionDescription function, MethodInvoker invoker, ParameterBinder<TTrigger>[] binders, ObjectFactory? factory, Func<object?, ValueTask<object?>> await)
     {
+        _function = function;
         _invoker = invoker;
         _binders = binders;
         _factory = factory;
@@ -82,7 +85,7 @@ internal sealed class FunctionInvoker<TTrigger>
 
         var method = function.Method;
         var factory = method.IsStatic ? null : ActivatorUtilities.CreateFactory(method.DeclaringType!, Type.EmptyTypes);
-        return new FunctionInvoker<TTrigger>(MethodInvoker.Create(method), binders, factory, await!);
+        return new FunctionInvoker<TTrigger>(function, MethodInvoker.Create(method), binders, factory, await!);
     }
 
     /// <summary>One invocation in a DI scope of its own, as queue and timer invocations get.</summary>
@@ -98,6 +101,7 @@ internal sealed class FunctionInvoker<TTrigger>
     /// <summary>One invocation in a scope the caller owns: an HTTP request's, which lives until its response is written.</summary>
     public async Task<object?> InvokeInScopeAsync(IServiceProvider scopedServices, TTrigger trigger, CancellationToken cancellationToken)
     {
+        using var activity = FunctionActivities.StartInvocation(_function);
         var instance = _factory?.Invoke(scopedServices, null);
         try
         {
@@ -110,6 +114,11 @@ internal sealed class FunctionInvoker<TTrigger>
             // MethodInvoker throws the function's own exception, not a TargetInvocationException.
             var returned = _invoker.Invoke(instance, new Span<object?>(arguments));
             return await _await(returned).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            activity.AddException(ex).SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
         }
         finally
         {
