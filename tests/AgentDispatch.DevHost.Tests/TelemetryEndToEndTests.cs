@@ -27,11 +27,14 @@ public sealed class TelemetryEndToEndTests(StorageFixture storage)
         "agentdispatch.schedule.lateness",
         "agentdispatch.join.latency",
         "agentdispatch.keyvault.reads",
+        "agentdispatch.notifications",
     ];
 
-    private async Task<RunningDevHost> StartAsync(OtlpReceiver receiver, KeyVaultStandIn vault) => await RunningDevHost.StartAsync(
+    private async Task<RunningDevHost> StartAsync(OtlpReceiver receiver, KeyVaultStandIn vault, params string[] extra) => await RunningDevHost.StartAsync(
         storage,
         builder => builder.Services.AddSingleton(vault.CreateSecretClient()),
+        [.. extra,
+        $"--DISPATCH_NOTIFICATIONS_QUEUE={AzuriteFixture.UniqueName("notify")}",
         $"--DISPATCH_REQUESTS_QUEUE={AzuriteFixture.UniqueName("requests")}",
         $"--DISPATCH_WAKE_QUEUE={AzuriteFixture.UniqueName("wake")}",
         $"--Jobs:LedgerTable={AzuriteFixture.UniqueName("ledger")}",
@@ -41,7 +44,7 @@ public sealed class TelemetryEndToEndTests(StorageFixture storage)
         "--VideoSdk:TokenSecretName=videosdk-token",
         $"--{TelemetryExporters.OtlpEndpointSetting}={receiver.Endpoint.AbsoluteUri.TrimEnd('/')}",
         "--OTEL_BSP_SCHEDULE_DELAY=200",
-        "--OTEL_METRIC_EXPORT_INTERVAL=500");
+        "--OTEL_METRIC_EXPORT_INTERVAL=500"]);
 
     private static async Task<KeyVaultStandIn> VaultAsync()
     {
@@ -149,7 +152,10 @@ public sealed class TelemetryEndToEndTests(StorageFixture storage)
     {
         await using var receiver = await OtlpReceiver.StartAsync();
         await using var vault = await VaultAsync();
-        await using var host = await StartAsync(receiver, vault);
+        // A subscriber, so that agentdispatch.notifications counts a delivery.
+        await using var subscriber = await AgentDispatch.Testing.Webhooks.StandardWebhookSubscriber.StartAsync();
+        await using var host = await StartAsync(
+            receiver, vault, "--Notifications:Subscribers:0:Url=" + subscriber.Url.AbsoluteUri, "--Notifications:Subscribers:0:Secret=" + subscriber.Secret);
 
         var created = await CreateAsync(host, """{"meetingId":"otel-metrics-room","agentId":"MyAgent"}""");
         var done = await WaitForStateAsync(host, (string)created["id"]!, "joined", "not-joined", "failed");

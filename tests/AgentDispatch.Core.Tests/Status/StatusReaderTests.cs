@@ -85,14 +85,23 @@ public sealed class StatusReaderTests(AzuriteCollectionFixture azurite)
     }
 
     [Fact]
-    public async Task ReadAsync_NoBacklogRegistered_SaysNotificationsAreNotConfigured()
+    public async Task ReadAsync_TheAppsBacklog_CountsWhatIsQueuedAndWhatWasDeadLettered()
     {
-        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var queue = AzuriteFixture.UniqueName("notify");
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: new Dictionary<string, string?>
+        {
+            [AgentDispatch.Storage.QueueNames.NotificationsSetting] = queue,
+            ["Notifications:FailedTable"] = AzuriteFixture.UniqueName("failed").Replace("-", "", StringComparison.Ordinal),
+        });
+        var failures = harness.Services.Get<NotificationFailures>();
+        var gaveUp = new NotificationMessage("evt_x_1_1", "crm", JobIds.ForKey("key:gave-up"), "job.failed", 1, "{}", DateTimeOffset.UtcNow, 3);
+        await failures.AddAsync(gaveUp, DateTimeOffset.UtcNow, 410, "gone", CancellationToken.None);
+        await harness.Services.Get<JobEventPublisher>().SendAsync(gaveUp with { EventId = "evt_x_1_2" }, TimeSpan.FromMinutes(5), CancellationToken.None);
 
         var report = await harness.Services.Get<StatusReader>().ReadAsync(CancellationToken.None);
 
-        Assert.Null(report.Backlog);
-        Assert.Contains("Notifications are not configured.", StatusPage.Render(report), StringComparison.Ordinal);
+        Assert.Equal(new NotificationBacklog(1, 1, NotificationFailures.CountLimit), report.Backlog!.Backlog);
+        Assert.Contains("<dd data-backlog=\"failed\" class=\"bad\">1</dd>", StatusPage.Render(report), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -147,7 +147,7 @@ public sealed class StatusPageBrowserTests(StorageFixture storage)
         await Expect(http.Locator("td[data-state=not-joined]")).ToHaveTextAsync("1");
         await Expect(page.Locator("#summary")).ToContainTextAsync("jobs read");
 
-        await Expect(page.Locator("#backlog")).ToContainTextAsync("Notifications are not configured.");
+        await Expect(page.Locator("#backlog")).ToContainTextAsync("Failed (dead-lettered)");
         var configuration = page.Locator("#configuration");
         await Expect(configuration.Locator("[data-webhook=Calendly]")).ToContainTextAsync("on (secret in settings)");
         await Expect(configuration.Locator("[data-webhook=Standard]")).ToContainTextAsync("on (secret in settings)");

@@ -32,7 +32,7 @@ public sealed class StatusFunctionTests(AzuriteCollectionFixture azurite)
         Assert.Equal("no-store", response.Headers.CacheControl.ToString());
         Assert.StartsWith("<!doctype html>", response.Body, StringComparison.Ordinal);
         Assert.Contains("<h1>AgentDispatch status</h1>", response.Body, StringComparison.Ordinal);
-        Assert.Contains("Notifications are not configured.", response.Body, StringComparison.Ordinal);
+        Assert.Contains("data-backlog=\"queued\"", response.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("status-function-token", response.Body, StringComparison.Ordinal);
     }
 }
