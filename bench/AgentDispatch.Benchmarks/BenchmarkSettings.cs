@@ -16,7 +16,7 @@ public sealed record BenchmarkSettings(
     IReadOnlySet<string> Only,
     string? Output)
 {
-    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule", "webhooks", "confirm", "ratelimit", "telemetry"];
+    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule", "webhooks", "confirm", "ratelimit", "telemetry", "notify"];
 
     public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
 

@@ -57,6 +57,12 @@ if (settings.Runs("telemetry"))
     await TelemetryBenchmark.RunAsync(rig, settings, report);
 }
 
+if (settings.Runs("notify"))
+{
+    await using var rig = await BenchmarkRig.StartAsync();
+    await NotificationBenchmark.RunAsync(rig, settings, report);
+}
+
 var markdown = report.ToMarkdown(settings);
 Console.WriteLine();
 Console.WriteLine(markdown);
