@@ -351,6 +351,8 @@ public static class StatusPage
         List(html, c.CalendarFeeds.Select(f => $"<li data-feed=\"{E(f.Name)}\">{E(f.Name)} <span class=\"muted\">(URL {(f.Kind == "key-vault" ? "from Key Vault" : "in settings")})</span></li>"));
         html.Append("</dd><dt>Schedules</dt><dd>");
         List(html, c.Schedules.Select(s => $"<li data-schedule=\"{E(s.Name)}\">{E(s.Name)} <span class=\"muted\"><code>{E(s.Cron)}</code> {E(s.TimeZone)}</span></li>"));
+        html.Append("</dd><dt>Status events</dt><dd>");
+        List(html, c.Subscribers.Select(s => $"<li data-subscriber=\"{E(s.Name)}\">{E(s.Name)} <span class=\"muted\">({(s.Events.Count == 0 ? "every event" : E(string.Join(", ", s.Events)))})</span></li>"));
         html.Append("</dd><dt>VideoSDK token</dt><dd data-config=\"token-source\">").Append(E(c.TokenSource)).Append("</dd>");
         html.Append("<dt>Join confirmation</dt><dd data-config=\"confirmation\">").Append(E(c.ConfirmationMode));
         if (c.ConfirmationMode != "Off")

@@ -47,6 +47,7 @@ public sealed class StatusReader
     private readonly IOptions<CalendarOptions> _calendars;
     private readonly ScheduleRunner _schedules;
     private readonly IOptions<ConfirmationOptions> _confirmation;
+    private readonly IOptions<NotificationsOptions> _notifications;
     private readonly TimeProvider _time;
     private readonly ILogger<StatusReader> _logger;
 
@@ -59,6 +60,7 @@ public sealed class StatusReader
         IOptions<CalendarOptions> calendars,
         ScheduleRunner schedules,
         IOptions<ConfirmationOptions> confirmation,
+        IOptions<NotificationsOptions> notifications,
         TimeProvider time,
         ILogger<StatusReader> logger,
         INotificationBacklog? backlog = null)
@@ -70,6 +72,7 @@ public sealed class StatusReader
         _calendars = calendars;
         _schedules = schedules;
         _confirmation = confirmation;
+        _notifications = notifications;
         _time = time;
         _logger = logger;
         _backlog = backlog;
@@ -172,8 +175,14 @@ public sealed class StatusReader
             .ToList();
         var schedules = _schedules.Schedules.Select(s => new StatusSchedule(s.Name, s.Cron, s.TimeZone.Id)).ToList();
         var confirmation = _confirmation.Value;
+        var subscribers = _notifications.Value.Subscribers
+            .Select((s, i) => new StatusSubscriber(NotificationsOptions.NameOf(s, i), s.Events))
+            .ToList();
         return new StatusConfiguration(
-            webhooks, feeds, schedules, _tokens.SourceKind, confirmation.Mode.ToString(), confirmation.Timeout, confirmation.OnNotJoined.ToString());
+            webhooks, feeds, schedules, _tokens.SourceKind, confirmation.Mode.ToString(), confirmation.Timeout, confirmation.OnNotJoined.ToString())
+        {
+            Subscribers = subscribers,
+        };
     }
 
     private static StatusJob View(DispatchJob job) => new(

@@ -72,7 +72,14 @@ public sealed record StatusConfiguration(
     string TokenSource,
     string ConfirmationMode,
     TimeSpan ConfirmationTimeout,
-    string OnNotJoined);
+    string OnNotJoined)
+{
+    /// <summary>Who gets the status events, by name with the event types each wants; never a URL or secret.</summary>
+    public IReadOnlyList<StatusSubscriber> Subscribers { get; init; } = [];
+}
+
+/// <param name="Events">The event types it takes; empty for all.</param>
+public sealed record StatusSubscriber(string Name, IReadOnlyList<string> Events);
 
 /// <param name="Kind">How it is configured: <c>setting</c>, <c>key-vault</c>, or <c>off</c>.</param>
 public sealed record StatusSource(string Name, string Kind);

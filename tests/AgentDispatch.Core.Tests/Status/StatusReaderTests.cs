@@ -148,6 +148,10 @@ public sealed class StatusReaderTests(AzuriteCollectionFixture azurite)
             ["Schedules:0:MeetingId"] = "abcd-efgh-ijkl",
             ["Schedules:0:AgentId"] = "agent-1",
             ["Confirmation:Mode"] = "Off",
+            ["Notifications:Subscribers:0:Name"] = "crm",
+            ["Notifications:Subscribers:0:Url"] = "https://crm.example/hooks?key=subscriber-key-91",
+            ["Notifications:Subscribers:0:Secret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ["Notifications:Subscribers:0:Events:0"] = "job.failed",
         });
         await SubmitAsync(harness, "room-rejected", "rejected-agent", JobSources.Http);
 
@@ -161,7 +165,9 @@ public sealed class StatusReaderTests(AzuriteCollectionFixture azurite)
         Assert.Equal(("app-setting", "Off"), (c.TokenSource, c.ConfirmationMode));
         Assert.Contains("<li data-feed=\"team\">team", html, StringComparison.Ordinal);
         Assert.Contains("<li data-schedule=\"standup\">standup", html, StringComparison.Ordinal);
-        foreach (var secret in new[] { FeedUrl, "feed-secret-456", "feed-path-7f3a", "127.0.0.1:9", CalendlySecret, StandardSecret, "whsec_", VideoSdkToken })
+        Assert.Equal([("crm", "job.failed")], c.Subscribers.Select(x => (x.Name, string.Join(",", x.Events))));
+        Assert.Contains("<li data-subscriber=\"crm\">crm", html, StringComparison.Ordinal);
+        foreach (var secret in new[] { "crm.example", "subscriber-key-91", FeedUrl, "feed-secret-456", "feed-path-7f3a", "127.0.0.1:9", CalendlySecret, StandardSecret, "whsec_", VideoSdkToken })
         {
             Assert.DoesNotContain(secret, html, StringComparison.Ordinal);
         }
