@@ -36,20 +36,7 @@ public sealed class ConfirmationEndToEndTests(StorageFixture storage)
     }
 
     /// <summary>Reads the job until it is in one of <paramref name="states"/>, within a generous deadline.</summary>
-    private static async Task<JsonNode> WaitForAsync(RunningDevHost host, string id, params string[] states)
-    {
-        var started = DateTime.UtcNow;
-        while (true)
-        {
-            var job = JsonNode.Parse(await host.Client.GetStringAsync($"api/dispatches/{id}"))!;
-            if (states.Contains((string?)job["state"]) || DateTime.UtcNow - started > Deadline)
-            {
-                return job;
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    private static Task<JsonNode> WaitForAsync(RunningDevHost host, string id, params string[] states) => host.WaitForJobAsync(id, Deadline, states);
 
     [Fact]
     public async Task FirstDispatch_ThroughTheDevHostsOwnEmulator_EndsJoinedByWebhook()

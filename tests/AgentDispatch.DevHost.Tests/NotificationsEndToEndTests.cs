@@ -48,20 +48,7 @@ public sealed class NotificationsEndToEndTests(StorageFixture storage)
         return (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
     }
 
-    private static async Task<JsonNode> FinalAsync(RunningDevHost host, string id)
-    {
-        var started = DateTime.UtcNow;
-        while (true)
-        {
-            var job = JsonNode.Parse(await host.Client.GetStringAsync($"api/dispatches/{id}"))!;
-            if ((string?)job["state"] is "joined" or "not-joined" or "failed" || DateTime.UtcNow - started > Deadline)
-            {
-                return job;
-            }
-
-            await Task.Delay(200);
-        }
-    }
+    private static Task<JsonNode> FinalAsync(RunningDevHost host, string id) => host.WaitForJobAsync(id, Deadline, "joined", "not-joined", "failed");
 
     /// <summary>(job id, sequence) of each delivery the subscriber accepted.</summary>
     private static HashSet<(string Job, int Sequence)> Accepted(IEnumerable<SubscriberDelivery> deliveries)

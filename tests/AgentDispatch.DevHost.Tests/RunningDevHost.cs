@@ -20,6 +20,22 @@ public sealed class RunningDevHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>Reads job <paramref name="id"/> until it is in one of <paramref name="states"/>, or <paramref name="deadline"/> has passed; returns it as last read.</summary>
+    public async Task<System.Text.Json.Nodes.JsonNode> WaitForJobAsync(string id, TimeSpan deadline, params string[] states)
+    {
+        var started = DateTime.UtcNow;
+        while (true)
+        {
+            var job = System.Text.Json.Nodes.JsonNode.Parse(await Client.GetStringAsync($"api/dispatches/{id}"))!;
+            if (states.Contains((string?)job["state"]) || DateTime.UtcNow - started > deadline)
+            {
+                return job;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>The in-process emulator, when the dev host started one.</summary>
     public RunningEmulator? Emulator => App.Services.GetService<RunningEmulator>();
 

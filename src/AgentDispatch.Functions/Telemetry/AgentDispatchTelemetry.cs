@@ -74,11 +74,16 @@ public static class AgentDispatchTelemetry
             return builder;
         }
 
+        var configuration = builder.Configuration;
         var telemetry = builder.Services.AddOpenTelemetry()
             .UseFunctionsWorkerDefaults()
             .WithTracing(tracing => tracing
                 .AddSource(AgentDispatchActivities.SourceName)
-                .AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = _ => HasParent(Activity.Current)))
+                .AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = _ => HasParent(Activity.Current))
+                // Added before any exporter, so it runs first when a span ends: feed and subscriber URLs can hold
+                // credentials (see TelemetryUrls). HttpClient on .NET 9+ sets url.full itself, so the span is
+                // corrected when it ends rather than enriched when it starts.
+                .AddProcessor(new HttpUrlRedaction(configuration)))
             .WithMetrics(metrics => metrics.AddMeter(AgentDispatchMetrics.MeterName));
 
         if (exporters.ApplicationInsightsConnectionString is { } connectionString)
@@ -109,4 +114,27 @@ public static class AgentDispatchTelemetry
     /// trigger or a dispatch have a parent and are kept.
     /// </summary>
     private static bool HasParent(Activity? http) => http is null || http.ParentSpanId != default;
+}
+
+/// <summary>
+/// Rewrites an outgoing HTTP span's <c>url.full</c> to what <see cref="TelemetryUrls.Shown"/> allows. The
+/// VideoSDK base URL is read per span, because the dev host points it at its emulator once it has started.
+/// </summary>
+internal sealed class HttpUrlRedaction(IConfiguration configuration) : BaseProcessor<Activity>
+{
+    public const string UrlTag = "url.full";
+
+    public override void OnEnd(Activity data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Kind == ActivityKind.Client && data.GetTagItem(UrlTag) is string url && Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            data.SetTag(UrlTag, TelemetryUrls.Shown(uri, VideoSdkBase()));
+        }
+    }
+
+    private Uri? VideoSdkBase()
+        => configuration["VideoSdk:BaseUrl"] is { } text
+            ? (Uri.TryCreate(text, UriKind.Absolute, out var url) ? url : null)
+            : AgentDispatch.Configuration.VideoSdkOptions.DefaultBaseUrl;
 }
