@@ -144,7 +144,7 @@ public sealed class NotificationsEndToEndTests(StorageFixture storage)
     }
 
     [Fact]
-    public async Task ACallbackUrl_GetsTheJobsEvents_AndOneTheRulesRefuse_Is422NamingTheField()
+    public async Task ACallbackUrl_GetsTheJobsEvents_AndOneTheRulesRefuse_Is400NamingTheField()
     {
         await using var callback = await StandardWebhookSubscriber.StartAsync(seed: 5);
         await using var host = await StartAsync([], $"--Notifications:CallbackSecret={callback.Secret}");
@@ -158,7 +158,7 @@ public sealed class NotificationsEndToEndTests(StorageFixture storage)
 
         Assert.All(delivered, d => Assert.True(d.Verified, d.VerificationError));
         Assert.Equal(["job.dispatching", "job.assigned", "job.joined"], delivered.OrderBy(d => Event(d).Sequence).Select(d => (string?)JsonNode.Parse(d.BodyText)!["type"]));
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.NotNull(problem["errors"]!["callbackUrl"]);
         Assert.DoesNotContain("callbackUrl", await host.Client.GetStringAsync($"api/dispatches/{id}"), StringComparison.Ordinal);

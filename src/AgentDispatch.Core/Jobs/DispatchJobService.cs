@@ -16,6 +16,9 @@ public enum SubmitStatus
 
     /// <summary>The request cannot become a job (its window has passed, it is too far ahead).</summary>
     Rejected,
+
+    /// <summary>A field names something this deployment will not use (a <c>callbackUrl</c> its URL rules refuse): nothing was looked up or made.</summary>
+    Invalid,
 }
 
 public sealed record SubmitResult(SubmitStatus Status, DispatchJob? Job, RequestErrors? Errors = null, bool DispatchedNow = false);
@@ -85,6 +88,11 @@ public sealed class DispatchJobService(
         var key = request.SourceKey
             ?? (request.IdempotencyKey is { } callerKey ? IdempotencyKeys.FromCaller(callerKey) : IdempotencyKeys.Derived(request.Dispatch.MeetingId, request.Dispatch.AgentId, request.DispatchAt));
 
+        if (CallbackProblem(request.CallbackUrl) is { } invalid)
+        {
+            return new SubmitResult(SubmitStatus.Invalid, null, invalid);
+        }
+
         var errors = new RequestErrors();
         if (notAfter <= now)
         {
@@ -94,18 +102,6 @@ public sealed class DispatchJobService(
         if (dispatchAt > Instants.Add(now, o.MaxScheduleAhead))
         {
             errors.Add("dispatchAt", $"is too far ahead: at most {o.MaxScheduleAhead.TotalDays:F0} days.");
-        }
-
-        if (request.CallbackUrl is { } callback)
-        {
-            if (SubscriberUrls.Problem(callback, notifications.CurrentValue.AllowPrivateNetworks) is { } problem)
-            {
-                errors.Add("callbackUrl", problem);
-            }
-            else if (!secrets.CanSignCallbacks())
-            {
-                errors.Add("callbackUrl", "cannot be used here: no secret to sign its events is configured (Notifications:CallbackSecret).");
-            }
         }
 
         if (errors.Any)
@@ -344,6 +340,27 @@ public sealed class DispatchJobService(
 
         // Due now: the row is written already claimed, so the insert that wins the key is also the claim.
         return immediate ? runner.Claim(job, now) : job;
+    }
+
+    /// <summary>Why this deployment will not send events to <paramref name="callback"/>; null when it will (or there is none).</summary>
+    private RequestErrors? CallbackProblem(string? callback)
+    {
+        if (callback is null)
+        {
+            return null;
+        }
+
+        var errors = new RequestErrors();
+        if (SubscriberUrls.Problem(callback, notifications.CurrentValue.AllowPrivateNetworks) is { } problem)
+        {
+            errors.Add("callbackUrl", problem);
+        }
+        else if (!secrets.CanSignCallbacks())
+        {
+            errors.Add("callbackUrl", "cannot be used here: no secret to sign its events is configured (Notifications:CallbackSecret).");
+        }
+
+        return errors.Any ? errors : null;
     }
 
     private DateTimeOffset Now() => Ms(time.GetUtcNow());

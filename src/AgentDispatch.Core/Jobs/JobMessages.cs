@@ -30,9 +30,10 @@ public sealed class JobMessages(
 
         // Judged by when it was sent, not when it arrived: a redelivery an hour later is still the same request.
         var result = await jobs.SubmitAsync(request with { RequestedAt = message.InsertedOn }, JobSources.Queue, cancellationToken).ConfigureAwait(false);
-        if (result.Status == SubmitStatus.Rejected)
+        if (result.Status is SubmitStatus.Rejected or SubmitStatus.Invalid)
         {
-            var reason = result.Job is null ? "The dispatch window does not allow this request." : "The idempotency key belongs to a different request.";
+            var reason = result.Status == SubmitStatus.Invalid ? "The message is not a valid dispatch request."
+                : result.Job is null ? "The dispatch window does not allow this request." : "The idempotency key belongs to a different request.";
             await PoisonAsync(queues.Requests, message, reason, result.Errors!, cancellationToken).ConfigureAwait(false);
         }
     }

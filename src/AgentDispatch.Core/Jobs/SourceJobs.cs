@@ -51,7 +51,7 @@ public sealed class SourceJobs(
                     request with { SourceUpdatedAt = change.OccurredAt, DeliveryId = change.DeliveryId }, source, cancellationToken, dispatchInline: false).ConfigureAwait(false);
                 switch (submitted.Status)
                 {
-                    case SubmitStatus.Rejected:
+                    case SubmitStatus.Rejected or SubmitStatus.Invalid:
                         return new SourceJobResult(SourceJobStatus.Ignored, submitted.Job, "the dispatch window does not allow it: " + submitted.Errors);
                     case SubmitStatus.Duplicate:
                         continue; // created by a concurrent delivery: look again, as an update

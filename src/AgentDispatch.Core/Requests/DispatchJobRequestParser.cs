@@ -183,9 +183,10 @@ public static partial class DispatchJobRequestParser
         }
 
         var text = value.GetString()!;
-        if (text.Length > MaxCallbackUrlLength || !Uri.TryCreate(text, UriKind.Absolute, out _))
+        // Uri takes "/hooks" for a file path on Unix: the scheme is what says it is a web address.
+        if (text.Length > MaxCallbackUrlLength || !Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
         {
-            errors.Add(field, $"must be an absolute URL of at most {MaxCallbackUrlLength} characters.");
+            errors.Add(field, $"must be an absolute http(s) URL of at most {MaxCallbackUrlLength} characters.");
             return null;
         }
 

@@ -46,6 +46,7 @@ public sealed class JobsApi(DispatchJobService jobs)
         var result = await jobs.SubmitAsync(request, JobSources.Http, cancellationToken).ConfigureAwait(false);
         return result.Status switch
         {
+            SubmitStatus.Invalid => ApiAnswer.Invalid(result.Errors!),
             SubmitStatus.Rejected when result.Job is null => Unprocessable(result.Errors!),
             SubmitStatus.Rejected => ApiAnswer.Failed(422, new ApiProblem(
                 "idempotency-key-reused", "The idempotency key belongs to a different request.",

@@ -126,7 +126,7 @@ public sealed class ScheduleRunner
             case SubmitStatus.Rejected when result.Job is { } other:
                 Log.KeyTaken(_logger, schedule.Name, occurrence, other.Id);
                 break;
-            case SubmitStatus.Rejected:
+            case SubmitStatus.Rejected or SubmitStatus.Invalid:
                 Log.NotSubmitted(_logger, schedule.Name, occurrence, result.Errors?.ToString() ?? "");
                 break;
         }

@@ -152,7 +152,7 @@ public sealed class JobEventPublisherTests(AzuriteCollectionFixture azurite)
 
         var result = await harness.Jobs.SubmitAsync(Now("events-6" + url.Length, url), JobSources.Http, CancellationToken.None);
 
-        Assert.Equal(SubmitStatus.Rejected, result.Status);
+        Assert.Equal(SubmitStatus.Invalid, result.Status);
         Assert.True(result.Errors!.Has("callbackUrl"), result.Errors.ToString());
         Assert.Equal(0, harness.Dispatches);
     }
@@ -165,7 +165,7 @@ public sealed class JobEventPublisherTests(AzuriteCollectionFixture azurite)
 
         var result = await harness.Jobs.SubmitAsync(Now("events-7", "http://127.0.0.1:9/cb"), JobSources.Http, CancellationToken.None);
 
-        Assert.Equal(SubmitStatus.Rejected, result.Status);
+        Assert.Equal(SubmitStatus.Invalid, result.Status);
         Assert.Contains("Notifications:CallbackSecret", result.Errors!.ToString(), StringComparison.Ordinal);
     }
 }
