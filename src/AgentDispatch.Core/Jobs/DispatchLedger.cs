@@ -349,10 +349,6 @@ public sealed class DispatchLedger
         }
     }
 
-    /// <summary>Scheduled jobs due at or before <paramref name="dueBy"/>.</summary>
-    public IAsyncEnumerable<DispatchJob> ScheduledDueByAsync(DateTimeOffset dueBy, CancellationToken cancellationToken)
-        => ScheduledDueAsync(null, dueBy, cancellationToken);
-
     /// <summary>Jobs claimed for dispatch whose claim has run out (the instance that claimed them is gone).</summary>
     public async IAsyncEnumerable<DispatchJob> AbandonedAsync(DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

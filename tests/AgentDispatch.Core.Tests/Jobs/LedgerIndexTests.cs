@@ -85,6 +85,26 @@ public sealed class LedgerIndexTests(AzuriteCollectionFixture azurite)
     }
 
     [Fact]
+    public async Task ManyWritersMovingOneJobAtOnce_LeaveExactlyTheRowsItsLastVersionWants()
+    {
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture);
+        var start = DateTimeOffset.UtcNow.AddDays(3);
+        var job = (await harness.Jobs.SubmitAsync(Request("room-race", start, "key:race"), JobSources.Http, CancellationToken.None)).Job!;
+
+        // Each writer moves the job to its own hour (new due, state, meeting and at rows each time); they
+        // conflict, read again and write again, and the losers' rows must not outlive them.
+        await Parallel.ForEachAsync(Enumerable.Range(1, 12), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, ct) =>
+            await harness.Ledger.UpdateAsync(job.Id, j => j with { DispatchAt = start.AddHours(i), NotAfter = start.AddHours(i).AddMinutes(10) }, ct));
+
+        var last = (await harness.Ledger.GetAsync(job.Id, CancellationToken.None))!;
+        var rows = (await RowsOfAsync(harness, IndexTable.Timeline, job.Id)).Concat(await RowsOfAsync(harness, IndexTable.Lookup, job.Id));
+
+        Assert.Equal(last.Indexed.Select(e => (e.PartitionKey, e.RowKey)).Order(), rows.Select(r => (r.PartitionKey, r.RowKey)).Order());
+        Assert.Equal([job.Id], (await harness.Ledger.ListAsync(new JobFilter(MeetingId: "room-race"), 50, null, CancellationToken.None))!.Items.Select(j => j.Id));
+        Assert.Equal([job.Id], (await harness.Ledger.ScheduledDueAsync(null, start.AddDays(1), CancellationToken.None).ToListAsync()).Select(j => j.Id));
+    }
+
+    [Fact]
     public async Task RowWrittenButJobNeverWritten_HidesNothingAndShowsNothing_AndIsCleanedWhenMetAfterTheGrace()
     {
         var time = JobsHarness.NewClock();
