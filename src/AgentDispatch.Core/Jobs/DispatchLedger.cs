@@ -99,6 +99,7 @@ public sealed class DispatchLedger
         var entries = IndexKeys.For(job, []);
         job = job with { Indexed = entries };
         var started = LedgerIndex.Started();
+        var outbox = await WriteOutboxAsync(job, type, cancellationToken).ConfigureAwait(false);
         await _index.WriteAsync(entries, job.Id, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -106,14 +107,14 @@ public sealed class DispatchLedger
             activity?.SetTag("agentdispatch.ledger.inserted", true);
             var inserted = job with { ETag = response.Headers.ETag?.ToString() };
             await _index.RewriteIfSlowAsync(started, entries, job.Id, cancellationToken).ConfigureAwait(false);
-            await AnnounceAsync(inserted, type).ConfigureAwait(false);
+            await AnnounceAsync(inserted, type, outbox).ConfigureAwait(false);
             return (inserted, true);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
             activity?.SetTag("agentdispatch.ledger.inserted", false);
             // The rows just written carry new tags: nothing but this insert wanted them.
-            await _index.DeleteAsync(entries, job.Id).ConfigureAwait(false);
+            await _index.DeleteAsync(outbox is { } o ? entries.Append(o) : entries, job.Id).ConfigureAwait(false);
             var existing = await GetAsync(job.Id, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Job {job.Id} conflicted on insert but could not be read.", ex);
             return (existing, false);
@@ -166,12 +167,13 @@ public sealed class DispatchLedger
         var entries = IndexKeys.For(job, held);
         var added = entries.Except(held).ToList();
         var started = LedgerIndex.Started();
+        job = job with { Indexed = entries };
+        var outbox = await WriteOutboxAsync(job, type, cancellationToken).ConfigureAwait(false);
         if (added.Count > 0)
         {
             await _index.WriteAsync(added, job.Id, cancellationToken).ConfigureAwait(false);
         }
 
-        job = job with { Indexed = entries };
         try
         {
             var entity = DispatchJobEntity.From(job);
@@ -183,7 +185,7 @@ public sealed class DispatchLedger
                 await _index.DeleteAsync(given, job.Id).ConfigureAwait(false);
             }
 
-            await AnnounceAsync(written, type).ConfigureAwait(false);
+            await AnnounceAsync(written, type, outbox).ConfigureAwait(false);
             return written;
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404)
@@ -191,7 +193,7 @@ public sealed class DispatchLedger
             // Lost the race for the row: not an error, the caller reads again and decides again. The rows
             // added for this version have tags no other version has.
             activity?.SetTag("agentdispatch.ledger.conflict", true);
-            await _index.DeleteAsync(added, job.Id).ConfigureAwait(false);
+            await _index.DeleteAsync(outbox is { } o ? added.Append(o) : added, job.Id).ConfigureAwait(false);
             return null;
         }
     }
@@ -567,6 +569,52 @@ public sealed class DispatchLedger
     }
 
     /// <summary>
+    /// Queues again the status events whose writes landed but whose deliveries were never queued (the
+    /// instance died between the two, or the queue was down): outbox rows older than
+    /// <paramref name="writtenBefore"/>. An event is sent only while it is still the job's latest; one the
+    /// job has moved past is counted lost (the subscriber sees the gap in <c>sequence</c>).
+    /// </summary>
+    public async Task<int> ResendUnannouncedAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken)
+    {
+        if (_events is null)
+        {
+            return 0;
+        }
+
+        var resent = 0;
+        var filter = TimelineFilter(IndexKeys.Notify, null, writtenBefore);
+        await foreach (var row in _index.RowsAsync(IndexTable.Timeline, filter, cancellationToken).ConfigureAwait(false))
+        {
+            var entry = new IndexEntry(IndexTable.Timeline, row.PartitionKey, row.RowKey);
+            if (row.GetString(LedgerIndex.JobIdProperty) is not { } jobId || row.GetInt32(LedgerIndex.SequenceProperty) is not { } sequence || row.GetString(LedgerIndex.TypeProperty) is not { } type)
+            {
+                await _index.DeleteAsync([entry], row.PartitionKey).ConfigureAwait(false);
+                continue;
+            }
+
+            var job = await GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+            if (job?.Sequence == sequence)
+            {
+                if (!await _events.PublishAsync(job, type).ConfigureAwait(false))
+                {
+                    continue; // still unreachable: the next sweep tries again
+                }
+
+                resent++;
+            }
+            else if (job is not null && job.Sequence > sequence)
+            {
+                _events.Superseded(JobEvent.IdFor(job with { Sequence = sequence }));
+            }
+
+            // Sent now, superseded, or its write never landed (no job, or an older sequence).
+            await _index.DeleteAsync([entry], jobId).ConfigureAwait(false);
+        }
+
+        return resent;
+    }
+
+    /// <summary>
     /// Writes jobs as they are, with their index rows, in bulk: index rows a batch transaction per
     /// partition, then the job rows. For seeding a ledger (a benchmark, a migration); no status events.
     /// </summary>
@@ -884,7 +932,30 @@ public sealed class DispatchLedger
         }
     }
 
-    private Task AnnounceAsync(DispatchJob written, string? type) => type is null || _events is null ? Task.CompletedTask : _events.PublishAsync(written, type);
+    /// <summary>
+    /// The outbox row of the event this write makes, written before the job row (none when nobody hears
+    /// of it). A crash between the job's write and queueing its deliveries leaves it for the sweep.
+    /// </summary>
+    private async Task<IndexEntry?> WriteOutboxAsync(DispatchJob job, string? type, CancellationToken cancellationToken)
+    {
+        if (type is null || _events is null || !_events.Recipients(job, type).Any())
+        {
+            return null;
+        }
+
+        var outbox = IndexKeys.Outbox(job);
+        await _index.WriteOutboxAsync(outbox, job, type, cancellationToken).ConfigureAwait(false);
+        return outbox;
+    }
+
+    /// <summary>Queues the event's deliveries, and clears its outbox row once they all are.</summary>
+    private async Task AnnounceAsync(DispatchJob written, string? type, IndexEntry? outbox)
+    {
+        if (type is not null && _events is not null && await _events.PublishAsync(written, type).ConfigureAwait(false) && outbox is { } row)
+        {
+            await _index.DeleteAsync([row], written.Id).ConfigureAwait(false);
+        }
+    }
 
     private Task EnsureTableAsync(CancellationToken cancellationToken) => _created.EnsureAsync(cancellationToken);
 }

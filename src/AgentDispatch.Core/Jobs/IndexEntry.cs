@@ -65,6 +65,7 @@ public static class IndexKeys
     public const string State = "state";
     public const string At = "at";
     public const string Gone = "gone";
+    public const string Notify = "notify";
 
     /// <summary>Shards of each hour's timeline partition: four times a partition's write rate.</summary>
     public const int Shards = 4;
@@ -111,6 +112,17 @@ public static class IndexKeys
         }
 
         return new IndexSet(entries);
+    }
+
+    /// <summary>
+    /// The outbox row of the status event a write of <paramref name="job"/> makes: in the timeline by the
+    /// write's time, until the event is queued. Not one of the job's index rows.
+    /// </summary>
+    public static IndexEntry Outbox(DispatchJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var (table, partition, logical) = Timed(Notify, job.Id, job.UpdatedAt);
+        return new IndexEntry(table, partition, Key(logical, job.Sequence.ToString(CultureInfo.InvariantCulture)));
     }
 
     public static string MeetingPartition(string meetingId) => Key(Meeting, Hash(meetingId));

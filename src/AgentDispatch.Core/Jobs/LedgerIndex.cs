@@ -20,6 +20,8 @@ public sealed record IndexPage(IReadOnlyList<IndexHint> Hints, string? Next);
 internal sealed class LedgerIndex
 {
     public const string JobIdProperty = "JobId";
+    public const string SequenceProperty = "Sequence";
+    public const string TypeProperty = "Type";
 
     /// <summary>The partition of the ledger's own bookkeeping rows in the timeline table.</summary>
     public const string CheckpointPartition = "ledger";
@@ -67,6 +69,26 @@ internal sealed class LedgerIndex
     {
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(entries.Select(e => Table(e.Table).UpsertEntityAsync(Row(e, jobId), TableUpdateMode.Replace, cancellationToken))).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the outbox row of a status event (see <see cref="IndexKeys.Outbox"/>).</summary>
+    public async Task WriteOutboxAsync(IndexEntry entry, DispatchJob job, string type, CancellationToken cancellationToken)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var row = Row(entry, job.Id);
+        row[SequenceProperty] = job.Sequence;
+        row[TypeProperty] = type;
+        await _timeline.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every row <paramref name="filter"/> matches, with all its columns.</summary>
+    public async IAsyncEnumerable<TableEntity> RowsAsync(IndexTable table, string filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var row in Table(table).QueryAsync<TableEntity>(filter, 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return row;
+        }
     }
 
     /// <summary>

@@ -5,7 +5,11 @@ using Microsoft.Extensions.Options;
 namespace AgentDispatch.Jobs;
 
 /// <summary>What one sweep did.</summary>
-public sealed record SweepReport(int Woken, int Recovered);
+public sealed record SweepReport(int Woken, int Recovered)
+{
+    /// <summary>Status events queued again: their jobs' changes were written, their deliveries never queued.</summary>
+    public int Resent { get; init; }
+}
 
 /// <summary>
 /// The timer-driven safety net: queues wake-ups for jobs entering the 7-day window a queue message
@@ -20,6 +24,9 @@ public sealed class LedgerSweeper(
     TimeProvider time,
     ILogger<LedgerSweeper> logger)
 {
+    /// <summary>How old an unqueued status event must be before the sweep queues it again.</summary>
+    public static readonly TimeSpan UnannouncedAfter = TimeSpan.FromMinutes(1);
+
     public async Task<SweepReport> SweepAsync(CancellationToken cancellationToken)
     {
         using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.Sweep);
@@ -97,9 +104,20 @@ public sealed class LedgerSweeper(
             }
         }
 
+        // Status events a crash or a queue outage left unqueued; a minute gives the normal path its time.
+        var resent = 0;
+        try
+        {
+            resent = await ledger.ResendUnannouncedAsync(now - UnannouncedAfter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.SweepFailed(logger, "(status events)", ex);
+        }
+
         Log.Swept(logger, woken, recovered);
-        activity?.SetTag("agentdispatch.sweep.woken", woken).SetTag("agentdispatch.sweep.recovered", recovered);
-        return new SweepReport(woken, recovered);
+        activity?.SetTag("agentdispatch.sweep.woken", woken).SetTag("agentdispatch.sweep.recovered", recovered).SetTag("agentdispatch.sweep.resent", resent);
+        return new SweepReport(woken, recovered) { Resent = resent };
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

@@ -57,21 +57,22 @@ public sealed class JobEventPublisher
 
     /// <summary>
     /// Queues the event's deliveries. It does not throw: the job's change is written already and must
-    /// stand. A queue that stays unreachable through a short retry loses the event, which is logged and
-    /// counted (<c>agentdispatch.notifications</c>, <c>result=lost</c>); the subscriber sees the gap in
-    /// <c>sequence</c>.
+    /// stand. False when a queue that stays unreachable through a short retry left a delivery unqueued:
+    /// the ledger then keeps the event in its outbox, and the sweep queues it again (to every recipient;
+    /// the repeats carry the same <c>webhook-id</c>).
     /// </summary>
-    public async Task PublishAsync(DispatchJob job, string type)
+    public async Task<bool> PublishAsync(DispatchJob job, string type)
     {
         ArgumentNullException.ThrowIfNull(job);
         var recipients = Recipients(job, type).ToList();
         if (recipients.Count == 0)
         {
-            return;
+            return true;
         }
 
         var eventId = JobEvent.IdFor(job);
         var now = _time.GetUtcNow();
+        var queued = true;
         foreach (var to in recipients)
         {
             var written = JobEvent.Bodies(job, type)
@@ -84,8 +85,17 @@ public sealed class JobEventPublisher
                 continue;
             }
 
-            await SendAsync(eventId, to, written).ConfigureAwait(false);
+            queued &= await SendAsync(eventId, to, written).ConfigureAwait(false);
         }
+
+        return queued;
+    }
+
+    /// <summary>A status event not queued, and not to be: the job moved on before the sweep could send it again.</summary>
+    public void Superseded(string eventId)
+    {
+        Log.EventSuperseded(_logger, eventId);
+        _metrics.Notification(NotificationResults.Lost);
     }
 
     /// <summary>Queues a delivery (a retry, or a dead-lettered one sent again), hidden for <paramref name="delay"/>.</summary>
@@ -112,7 +122,7 @@ public sealed class JobEventPublisher
         }
     }
 
-    private async Task SendAsync(string eventId, string to, string written)
+    private async Task<bool> SendAsync(string eventId, string to, string written)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -120,7 +130,7 @@ public sealed class JobEventPublisher
             {
                 await _created.EnsureAsync(CancellationToken.None).ConfigureAwait(false);
                 await _queue.SendMessageAsync(written, TimeSpan.Zero, NeverExpires, CancellationToken.None).ConfigureAwait(false);
-                return;
+                return true;
             }
             catch (Exception ex) when (attempt < SendRetryDelays.Length && StorageFailures.IsTransient(ex, out _))
             {
@@ -128,9 +138,8 @@ public sealed class JobEventPublisher
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                Log.EventLost(_logger, eventId, to, ex);
-                _metrics.Notification(NotificationResults.Lost);
-                return;
+                Log.EventNotQueued(_logger, eventId, to, ex);
+                return false;
             }
         }
     }

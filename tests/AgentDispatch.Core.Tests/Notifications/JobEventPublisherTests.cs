@@ -168,4 +168,61 @@ public sealed class JobEventPublisherTests(AzuriteCollectionFixture azurite)
         Assert.Equal(SubmitStatus.Invalid, result.Status);
         Assert.Contains("Notifications:CallbackSecret", result.Errors!.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task EventsQueued_LeaveNothingInTheOutbox()
+    {
+        var queue = AzuriteFixture.UniqueName("notify");
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: Subscribers(queue, ("crm", null)));
+
+        var job = (await harness.Jobs.SubmitAsync(Now("outbox-0"), JobSources.Http, CancellationToken.None)).Job!;
+
+        Assert.Equal(2, (await QueuedAsync(harness, queue)).Count);
+        Assert.Empty(await OutboxAsync(harness, job.Id));
+    }
+
+    [Fact]
+    public async Task AnEventWrittenButNeverQueued_IsQueuedByTheSweep_OnlyWhileItIsTheJobsLatest()
+    {
+        var queue = AzuriteFixture.UniqueName("notify");
+        var time = JobsHarness.NewClock();
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: Subscribers(queue, ("crm", null)), time: time);
+        var job = (await harness.Jobs.SubmitAsync(Now("outbox-1"), JobSources.Http, CancellationToken.None)).Job!;
+        var before = await QueuedAsync(harness, queue);
+
+        // What a crash right after the job's write leaves (and one whose write never landed, and one the
+        // job has moved past): outbox rows for sequences 2, 3 and 1 of a job now at sequence 2.
+        var timeline = harness.Services.Get<StorageClients>().Tables.GetTableClient(harness.Services.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.TimelineTableName);
+        foreach (var (sequence, type) in new[] { (2, "job.assigned"), (3, "job.joined"), (1, "job.dispatching") })
+        {
+            var row = IndexKeys.Outbox(job with { Sequence = sequence });
+            await timeline.AddEntityAsync(new Azure.Data.Tables.TableEntity(row.PartitionKey, row.RowKey) { ["JobId"] = job.Id, ["Sequence"] = sequence, ["Type"] = type });
+        }
+
+        var early = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMinutes(2));
+        var swept = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        var again = await harness.Sweeper.SweepAsync(CancellationToken.None);
+        var after = await QueuedAsync(harness, queue);
+
+        Assert.Equal(0, early.Resent); // younger than a minute: the normal path may still be on it
+        Assert.Equal(1, swept.Resent);
+        Assert.Equal(0, again.Resent);
+        var resent = Assert.Single(after.Skip(before.Count));
+        Assert.Equal(("job.assigned", 2), (resent.Type, resent.Sequence));
+        Assert.Equal(before.Single(m => m.Sequence == 2).EventId, resent.EventId); // the same webhook-id: a subscriber that had it drops it
+        Assert.Empty(await OutboxAsync(harness, job.Id));
+    }
+
+    private static async Task<List<Azure.Data.Tables.TableEntity>> OutboxAsync(JobsHarness harness, string jobId)
+    {
+        var timeline = harness.Services.Get<StorageClients>().Tables.GetTableClient(harness.Services.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.TimelineTableName);
+        var rows = new List<Azure.Data.Tables.TableEntity>();
+        await foreach (var row in timeline.QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey ge {"notify|"} and PartitionKey lt {"notify|~"} and JobId eq {jobId}")))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
 }
