@@ -70,6 +70,15 @@ param wakeQueueName string = 'agent-dispatch-wake'
 @description('Table of dispatch jobs (Jobs__LedgerTable).')
 param ledgerTableName string = 'AgentDispatches'
 
+@description('The ledger\'s lookup index: jobs by meeting, state, dispatchAt and origin (Jobs__IndexTable).')
+param ledgerIndexTableName string = '${ledgerTableName}Index'
+
+@description('The ledger\'s timeline index: what is due, which claims run out, and the sweep\'s checkpoints (Jobs__TimelineTable).')
+param ledgerTimelineTableName string = '${ledgerTableName}Timeline'
+
+@description('How long final jobs are kept before the maintenance timer deletes them (Jobs__Retention, d.hh:mm:ss); repeats are recognised this long.')
+param jobRetention string = '30.00:00:00'
+
 @description('Internal queue of status-event deliveries to subscribers (DISPATCH_NOTIFICATIONS_QUEUE); its -poison queue is created too.')
 param notificationsQueueName string = 'agent-dispatch-notifications'
 
@@ -78,6 +87,9 @@ param notificationFailuresTableName string = 'AgentDispatchNotificationFailures'
 
 @description('NCRONTAB schedule of the sweep, in UTC (DISPATCH_SWEEP_SCHEDULE).')
 param dispatchSweepSchedule string = '0 * * * * *'
+
+@description('NCRONTAB schedule of ledger maintenance (the one-time index backfill, then retention), in UTC (LEDGER_MAINTENANCE_SCHEDULE).')
+param ledgerMaintenanceSchedule string = '0 */10 * * * *'
 
 @description('NCRONTAB schedule on which the Schedules__N__... recurring dispatches are turned into jobs, in UTC (SCHEDULES_POLL_SCHEDULE).')
 param schedulesPollSchedule string = '0 * * * * *'
@@ -132,6 +144,7 @@ var appSettings = union(
     DISPATCH_WAKE_QUEUE: wakeQueueName
     DISPATCH_NOTIFICATIONS_QUEUE: notificationsQueueName
     DISPATCH_SWEEP_SCHEDULE: dispatchSweepSchedule
+    LEDGER_MAINTENANCE_SCHEDULE: ledgerMaintenanceSchedule
     SCHEDULES_POLL_SCHEDULE: schedulesPollSchedule
     CALENDAR_POLL_SCHEDULE: calendarPollSchedule
     VideoSdk__TokenSecretName: videoSdkTokenSecretName
@@ -142,6 +155,9 @@ var appSettings = union(
     VideoSdk__MaxRetryAfter: '00:00:05'
     KeyVault__SecretCacheDuration: '01:00:00'
     Jobs__LedgerTable: ledgerTableName
+    Jobs__IndexTable: ledgerIndexTableName
+    Jobs__TimelineTable: ledgerTimelineTableName
+    Jobs__Retention: jobRetention
     Jobs__DefaultWindow: '00:10:00'
     Jobs__RetryBaseDelay: '00:00:05'
     Jobs__RetryMaxDelay: '00:02:00'
@@ -203,6 +219,8 @@ module storage 'app/storage.bicep' = {
       '${notificationsQueueName}-poison'
     ]
     ledgerTableName: ledgerTableName
+    ledgerIndexTableName: ledgerIndexTableName
+    ledgerTimelineTableName: ledgerTimelineTableName
     notificationFailuresTableName: notificationFailuresTableName
   }
 }

@@ -20,6 +20,12 @@ param queueNames string[]
 @description('The dispatch ledger table (Jobs__LedgerTable).')
 param ledgerTableName string
 
+@description('The ledger\'s lookup index table (Jobs__IndexTable).')
+param ledgerIndexTableName string
+
+@description('The ledger\'s timeline index table (Jobs__TimelineTable).')
+param ledgerTimelineTableName string
+
 @description('The dead-letter table of status-event deliveries (Notifications__FailedTable).')
 param notificationFailuresTableName string
 
@@ -76,6 +82,14 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
 
     resource ledger 'tables' = {
       name: ledgerTableName
+    }
+
+    resource ledgerIndex 'tables' = {
+      name: ledgerIndexTableName
+    }
+
+    resource ledgerTimeline 'tables' = {
+      name: ledgerTimelineTableName
     }
 
     resource notificationFailures 'tables' = {

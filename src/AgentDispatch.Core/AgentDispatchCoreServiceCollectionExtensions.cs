@@ -113,6 +113,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         services.TryAddSingleton<JobsApi>();
         services.TryAddSingleton<JobMessages>();
         services.TryAddSingleton<LedgerSweeper>();
+        services.TryAddSingleton<LedgerMaintenance>();
 
         services.AddOptions<ConfirmationOptions>().BindConfiguration(ConfirmationOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConfirmationOptions>, ConfirmationOptionsValidator>();

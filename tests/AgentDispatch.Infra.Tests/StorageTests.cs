@@ -63,13 +63,15 @@ public sealed class StorageTests
         Assert.Contains("other-wake-poison", queues);
     }
 
+    private static readonly string[] TableSettings = ["Jobs__LedgerTable", "Jobs__IndexTable", "Jobs__TimelineTable", "Notifications__FailedTable"];
+
     [Fact]
-    public void Tables_AreTheLedgerAndTheNotificationDeadLettersTheSettingsName()
+    public void Tables_AreTheLedgerItsIndexesAndTheNotificationDeadLettersTheSettingsName()
     {
         var tables = _deployment.OfType("Microsoft.Storage/storageAccounts/tableServices/tables").Select(InfraDeployment.ShortNameOf);
 
         Assert.Equal(
-            new[] { (string)_deployment.AppSettings["Jobs__LedgerTable"]!, (string)_deployment.AppSettings["Notifications__FailedTable"]! }.Order(StringComparer.Ordinal),
+            TableSettings.Select(setting => (string)_deployment.AppSettings[setting]!).Order(StringComparer.Ordinal),
             tables.Order(StringComparer.Ordinal));
     }
 

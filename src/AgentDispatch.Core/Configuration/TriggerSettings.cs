@@ -34,11 +34,13 @@ public static class TriggerSettings
 
     public static readonly TriggerSetting SweepSchedule = Schedule("DISPATCH_SWEEP_SCHEDULE", "0 * * * * *");
 
+    public static readonly TriggerSetting MaintenanceSchedule = Schedule("LEDGER_MAINTENANCE_SCHEDULE", "0 */10 * * * *");
+
     public static readonly TriggerSetting SchedulesPollSchedule = Schedule("SCHEDULES_POLL_SCHEDULE", "0 * * * * *");
 
     public static readonly TriggerSetting CalendarPollSchedule = Schedule("CALENDAR_POLL_SCHEDULE", "0 */5 * * * *");
 
-    public static IReadOnlyList<TriggerSetting> All { get; } = [RequestsQueue, WakeQueue, NotificationsQueue, SweepSchedule, SchedulesPollSchedule, CalendarPollSchedule];
+    public static IReadOnlyList<TriggerSetting> All { get; } = [RequestsQueue, WakeQueue, NotificationsQueue, SweepSchedule, MaintenanceSchedule, SchedulesPollSchedule, CalendarPollSchedule];
 
     /// <summary>Every trigger setting with the app's default value.</summary>
     public static IReadOnlyDictionary<string, string?> Defaults { get; } = All.ToDictionary(s => s.Name, s => (string?)s.Default, StringComparer.Ordinal);

@@ -175,6 +175,12 @@ public sealed record DispatchJob
     /// <summary>The <see cref="DispatchAt"/> the latest status event announced: a scheduled job moved from it is rescheduled.</summary>
     public DateTimeOffset? AnnouncedDispatchAt { get; init; }
 
+    /// <summary>
+    /// The ledger's index rows for this job as last written (see <see cref="IndexKeys"/>); empty for a row
+    /// an earlier version wrote, until the backfill indexes it. Not part of the API.
+    /// </summary>
+    public IndexSet Indexed { get; init; } = IndexSet.Empty;
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     public required DateTimeOffset UpdatedAt { get; init; }

@@ -104,6 +104,9 @@ public sealed class DispatchJobEntity : ITableEntity
 
     public DateTimeOffset? AnnouncedDispatchAt { get; set; }
 
+    /// <summary>The job's index rows, one per line (<see cref="IndexEntry"/>); null in a row an earlier version wrote.</summary>
+    public string? Indexed { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -155,6 +158,7 @@ public sealed class DispatchJobEntity : ITableEntity
             Sequence = job.Sequence,
             AnnouncedState = job.AnnouncedState,
             AnnouncedDispatchAt = job.AnnouncedDispatchAt,
+            Indexed = job.Indexed.Count == 0 ? null : IndexEntry.Join(job.Indexed),
             CreatedAt = job.CreatedAt,
             UpdatedAt = job.UpdatedAt,
         };
@@ -201,6 +205,7 @@ public sealed class DispatchJobEntity : ITableEntity
         Sequence = Sequence,
         AnnouncedState = AnnouncedState,
         AnnouncedDispatchAt = AnnouncedDispatchAt,
+        Indexed = IndexEntry.Split(Indexed),
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,
         ETag = ETag.ToString(),

@@ -150,7 +150,11 @@ public sealed class DispatchJobService(
 
     /// <summary>A page of jobs; null when the cursor is not one this API gave out.</summary>
     public Task<JobPage?> ListAsync(string? meetingId, JobState? state, int pageSize, string? cursor, CancellationToken cancellationToken)
-        => ledger.ListAsync(meetingId, state, pageSize, cursor, cancellationToken);
+        => ledger.ListAsync(new JobFilter(meetingId, state), pageSize, cursor, cancellationToken);
+
+    /// <summary>A page of the jobs <paramref name="filter"/> asks for; null when the cursor is not one this API gave out.</summary>
+    public Task<JobPage?> ListAsync(JobFilter filter, int pageSize, string? cursor, CancellationToken cancellationToken)
+        => ledger.ListAsync(filter, pageSize, cursor, cancellationToken);
 
     /// <summary>Cancels a job that has not been dispatched; cancelling a cancelled job again is fine.</summary>
     public async Task<ChangeResult> CancelAsync(string id, CancellationToken cancellationToken)

@@ -23,6 +23,31 @@ public sealed class JobsOptions
     /// <summary>The ledger table, in the <c>AzureWebJobsStorage</c> account.</summary>
     public string LedgerTable { get; set; } = "AgentDispatches";
 
+    /// <summary>
+    /// The ledger's lookup index (by meeting, state, <c>dispatchAt</c>, origin), in the same account. Unset:
+    /// the ledger table's name + <c>Index</c>, so a second ledger in one account gets its own.
+    /// </summary>
+    public string? IndexTable { get; set; }
+
+    /// <summary>The ledger's timeline index (what is due, which claims run out) and its checkpoints. Unset: the ledger table's name + <c>Timeline</c>.</summary>
+    public string? TimelineTable { get; set; }
+
+    public string IndexTableName => string.IsNullOrWhiteSpace(IndexTable) ? LedgerTable + "Index" : IndexTable;
+
+    public string TimelineTableName => string.IsNullOrWhiteSpace(TimelineTable) ? LedgerTable + "Timeline" : TimelineTable;
+
+    /// <summary>
+    /// How long a final job (and its index, alias and tombstone rows) is kept. Repeats of a request are
+    /// recognised for this long: a repeat that comes later makes a new job.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>An index row no job wants is deleted only once it is this old: a younger one may belong to a write on its way.</summary>
+    public TimeSpan IndexGrace { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The longest one maintenance run (backfill, retention) works before it leaves the rest to the next.</summary>
+    public TimeSpan MaintenanceBudget { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary><c>notAfter</c> when a request gives none: this long after <c>dispatchAt</c>.</summary>
     public TimeSpan DefaultWindow { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -50,9 +75,32 @@ internal sealed class JobsOptionsValidator : IValidateOptions<JobsOptions>
     public ValidateOptionsResult Validate(string? name, JobsOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.LedgerTable) || !options.LedgerTable.All(char.IsAsciiLetterOrDigit) || !char.IsAsciiLetter(options.LedgerTable[0]) || options.LedgerTable.Length is < 3 or > 63)
+        if (!IsTableName(options.LedgerTable))
         {
             failures.Add("Jobs:LedgerTable must be 3-63 letters and digits, starting with a letter (an Azure Table name).");
+        }
+
+        foreach (var (setting, table) in new[] { ("IndexTable", options.IndexTableName), ("TimelineTable", options.TimelineTableName) })
+        {
+            if (!IsTableName(table))
+            {
+                failures.Add($"Jobs:{setting} must be 3-63 letters and digits, starting with a letter (an Azure Table name); unset, it is Jobs:LedgerTable's name + {setting[..^5]}, which must fit too.");
+            }
+        }
+
+        if (new[] { options.LedgerTable, options.IndexTableName, options.TimelineTableName }.Distinct(StringComparer.OrdinalIgnoreCase).Count() < 3)
+        {
+            failures.Add("Jobs:LedgerTable, Jobs:IndexTable and Jobs:TimelineTable must be three different tables.");
+        }
+
+        if (options.Retention < TimeSpan.FromDays(1))
+        {
+            failures.Add("Jobs:Retention must be at least one day (1.00:00:00): it is how long repeats of a request are recognised.");
+        }
+
+        if (options.IndexGrace < TimeSpan.Zero || options.MaintenanceBudget <= TimeSpan.Zero)
+        {
+            failures.Add("Jobs:IndexGrace must not be negative; Jobs:MaintenanceBudget must be positive.");
         }
 
         if (options.DefaultWindow <= TimeSpan.Zero)
@@ -72,4 +120,7 @@ internal sealed class JobsOptionsValidator : IValidateOptions<JobsOptions>
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static bool IsTableName(string? table)
+        => !string.IsNullOrWhiteSpace(table) && table.All(char.IsAsciiLetterOrDigit) && char.IsAsciiLetter(table[0]) && table.Length is >= 3 and <= 63;
 }

@@ -24,28 +24,49 @@ public sealed class LedgerSweeper(
     {
         using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.Sweep);
         var now = time.GetUtcNow();
+        var upTo = now + WakeQueue.MaxDelay;
         var woken = 0;
-        await foreach (var job in ledger.ScheduledDueByAsync(now + WakeQueue.MaxDelay, cancellationToken).ConfigureAwait(false))
-        {
-            var overdue = job.DueAt < now - options.Value.OverdueGrace;
-            if (job.WakeFor == job.DueAt && !overdue)
-            {
-                continue;
-            }
+        var failed = false;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
 
-            try
+        // With the index, a sweep reads what entered the wake queue's reach since the last sweep (from its
+        // horizon, less an overlap) and what is overdue; without it (first sweep, or an index still being
+        // backfilled), every scheduled job due within reach, as before.
+        var horizon = await ledger.GetSweepHorizonAsync(cancellationToken).ConfigureAwait(false);
+        var passes = horizon is { } h
+            ? new[] { ledger.ScheduledDueAsync(null, now - options.Value.OverdueGrace, cancellationToken), ledger.ScheduledDueAsync(Min(h - DispatchLedger.HorizonOverlap, now), upTo, cancellationToken) }
+            : [ledger.ScheduledDueAsync(null, upTo, cancellationToken)];
+        foreach (var pass in passes)
+        {
+            await foreach (var job in pass.ConfigureAwait(false))
             {
-                var marked = job.WakeFor == job.DueAt ? job : await ledger.TryReplaceAsync(job with { WakeFor = job.DueAt }, cancellationToken).ConfigureAwait(false);
-                if (marked is not null)
+                var overdue = job.DueAt < now - options.Value.OverdueGrace;
+                if ((job.WakeFor == job.DueAt && !overdue) || !seen.Add(job.Id))
                 {
-                    await wake.SendAsync(job.Id, job.DueAt, cancellationToken).ConfigureAwait(false);
-                    woken++;
+                    continue;
+                }
+
+                try
+                {
+                    var marked = job.WakeFor == job.DueAt ? job : await ledger.TryReplaceAsync(job with { WakeFor = job.DueAt }, cancellationToken).ConfigureAwait(false);
+                    if (marked is not null)
+                    {
+                        await wake.SendAsync(job.Id, job.DueAt, cancellationToken).ConfigureAwait(false);
+                        woken++;
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    failed = true;
+                    Log.SweepFailed(logger, job.Id, ex);
                 }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.SweepFailed(logger, job.Id, ex);
-            }
+        }
+
+        // A job whose wake-up could not be queued keeps the horizon where it was, so the next sweep meets it again.
+        if (!failed)
+        {
+            await ledger.SetSweepHorizonAsync(upTo, cancellationToken).ConfigureAwait(false);
         }
 
         var recovered = 0;
@@ -80,4 +101,6 @@ public sealed class LedgerSweeper(
         activity?.SetTag("agentdispatch.sweep.woken", woken).SetTag("agentdispatch.sweep.recovered", recovered);
         return new SweepReport(woken, recovered);
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

@@ -57,6 +57,18 @@ internal static partial class Log
     [LoggerMessage(116, LogLevel.Warning, "Job {DispatchId}: no agent seen in the room within {Timeout}; now {State}")]
     public static partial void AgentNotSeen(ILogger logger, string dispatchId, TimeSpan timeout, string state);
 
+    [LoggerMessage(117, LogLevel.Warning, "Index rows given up by job {DispatchId} could not be deleted; they are cleaned when next met")]
+    public static partial void IndexCleanupFailed(ILogger logger, string dispatchId, Exception exception);
+
+    [LoggerMessage(118, LogLevel.Information, "Ledger index backfill: {Indexed} jobs indexed so far ({Scanned} read this run); {Status}")]
+    public static partial void Backfilled(ILogger logger, long indexed, int scanned, string status);
+
+    [LoggerMessage(119, LogLevel.Information, "Retention: {Jobs} final jobs and {Tombstones} tombstones older than {Cutoff:o} deleted; {Status}")]
+    public static partial void Retained(ILogger logger, int jobs, int tombstones, DateTimeOffset cutoff, string status);
+
+    [LoggerMessage(120, LogLevel.Warning, "Retention could not delete job {DispatchId}; it is tried again at the next run")]
+    public static partial void RetentionFailed(ILogger logger, string dispatchId, Exception exception);
+
     [LoggerMessage(200, LogLevel.Warning, "Message {MessageId} from {Queue} moved to the poison queue at once: {Reason} {Errors}")]
     public static partial void Poisoned(ILogger logger, string messageId, string queue, string reason, string errors);
 

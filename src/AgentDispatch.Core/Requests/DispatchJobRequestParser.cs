@@ -208,11 +208,18 @@ public static partial class DispatchJobRequestParser
             return null;
         }
 
-        var text = value.GetString()!;
+        return ReadTimestamp(value.GetString()!, field, errors);
+    }
+
+    /// <summary>As <see cref="ReadTimestamp(JsonElement, string, RequestErrors)"/>, for text (a query string's value).</summary>
+    public static DateTimeOffset? ReadTimestamp(string text, string field, RequestErrors errors, string? hint = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(errors);
         if (!Iso8601WithOffset().IsMatch(text)
             || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
         {
-            errors.Add(field, "must be an ISO 8601 date and time with an offset, e.g. 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00.");
+            errors.Add(field, "must be an ISO 8601 date and time with an offset, e.g. 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00" + hint + ".");
             return null;
         }
 

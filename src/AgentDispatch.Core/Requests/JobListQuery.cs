@@ -4,13 +4,15 @@ using Microsoft.Extensions.Primitives;
 
 namespace AgentDispatch.Requests;
 
-/// <summary>What <c>GET /api/dispatches</c> asks for: <c>?meetingId=&amp;state=&amp;limit=&amp;cursor=</c>.</summary>
-public sealed record JobListQuery(string? MeetingId, JobState? State, int Limit, string? Cursor)
+/// <summary>What <c>GET /api/dispatches</c> asks for: <c>?meetingId=&amp;state=&amp;from=&amp;to=&amp;limit=&amp;cursor=</c>.</summary>
+public sealed record JobListQuery(string? MeetingId, JobState? State, int Limit, string? Cursor, DateTimeOffset? From = null, DateTimeOffset? To = null)
 {
+    public JobFilter Filter => new(MeetingId, State, From, To);
+
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 100;
 
-    private static readonly string[] Names = ["meetingId", "state", "limit", "cursor"];
+    private static readonly string[] Names = ["meetingId", "state", "from", "to", "limit", "cursor"];
 
     /// <summary>
     /// Reads the query string. Every parameter is given at most once; an unknown one is an error, except
@@ -46,6 +48,15 @@ public sealed record JobListQuery(string? MeetingId, JobState? State, int Limit,
             }
         }
 
+        // In a query string a "+" reads as a space: the offset +01:00 has to be written %2B01:00.
+        const string Escape = " (in a URL, write + as %2B)";
+        var from = Single(given, "from", errors) is { } f ? DispatchJobRequestParser.ReadTimestamp(f, "from", errors, Escape) : null;
+        var to = Single(given, "to", errors) is { } t ? DispatchJobRequestParser.ReadTimestamp(t, "to", errors, Escape) : null;
+        if (from is { } start && to is { } end && end <= start)
+        {
+            errors.Add("to", "must be later than from.");
+        }
+
         var limit = DefaultPageSize;
         if (Single(given, "limit", errors) is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxPageSize))
         {
@@ -58,7 +69,7 @@ public sealed record JobListQuery(string? MeetingId, JobState? State, int Limit,
             errors.Add("cursor", "is not a cursor this API gave out.");
         }
 
-        return errors.Any ? ParseResult.Invalid<JobListQuery>(errors) : ParseResult.Valid(new JobListQuery(meetingId, state, limit, cursor));
+        return errors.Any ? ParseResult.Invalid<JobListQuery>(errors) : ParseResult.Valid(new JobListQuery(meetingId, state, limit, cursor, from, to));
     }
 
     private static string? Single(Dictionary<string, StringValues> query, string name, RequestErrors errors)

@@ -60,7 +60,7 @@ public sealed class JobsApi(DispatchJobService jobs)
     public async Task<ApiAnswer> GetAsync(string id, CancellationToken cancellationToken)
         => await jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } job ? ApiAnswer.Of(job) : NotFound;
 
-    /// <summary><c>GET /api/dispatches?meetingId=&amp;state=&amp;limit=&amp;cursor=</c>: a page of jobs, newest cursor last.</summary>
+    /// <summary><c>GET /api/dispatches?meetingId=&amp;state=&amp;from=&amp;to=&amp;limit=&amp;cursor=</c>: a page of jobs and the cursor of the next.</summary>
     public async Task<ApiAnswer> ListAsync(IEnumerable<KeyValuePair<string, StringValues>> query, CancellationToken cancellationToken)
     {
         var parsed = JobListQuery.Parse(query);
@@ -69,7 +69,7 @@ public sealed class JobsApi(DispatchJobService jobs)
             return ApiAnswer.Invalid(parsed.Errors!);
         }
 
-        if (await jobs.ListAsync(q.MeetingId, q.State, q.Limit, q.Cursor, cancellationToken).ConfigureAwait(false) is { } page)
+        if (await jobs.ListAsync(q.Filter, q.Limit, q.Cursor, cancellationToken).ConfigureAwait(false) is { } page)
         {
             return new ApiAnswer(200, Page: page);
         }

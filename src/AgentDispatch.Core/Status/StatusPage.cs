@@ -134,9 +134,9 @@ public static class StatusPage
         var s = report.Sample;
         html.Append("<section class=\"wide\" id=\"summary\"><p>As of ").Append(Time(report.GeneratedAt)).Append(". ");
         html.Append(CultureInfo.InvariantCulture,
-            $"Counts and outcomes are of the <strong>{s.JobsRead:N0} jobs read</strong> from the ledger (at most {s.Limit:N0} per page load, in the ledger's storage order, not newest first: the ledger has no index on time yet)");
+            $"Counts and outcomes are of the <strong>{s.JobsRead:N0} jobs read</strong> from the ledger (at most {s.Limit:N0} per page load, in the ledger's storage order: a sample, not the newest)");
         html.Append(s.MoreInLedger ? "; <strong>the ledger holds more jobs than these</strong>. " : ". ");
-        html.Append(CultureInfo.InvariantCulture, $"The timeline also reads up to {StatusReader.MaxScheduledRead:N0} scheduled jobs");
+        html.Append(CultureInfo.InvariantCulture, $"The timeline reads the next {StatusReader.MaxScheduledRead:N0} jobs by dispatch time, from an hour ago");
         html.Append(s.MoreScheduled ? " and there are more." : ".");
         html.Append("</p></section>\n");
 

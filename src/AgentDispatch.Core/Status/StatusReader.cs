@@ -12,11 +12,11 @@ using Microsoft.Extensions.Options;
 namespace AgentDispatch.Status;
 
 /// <summary>
-/// Gathers the status page's report. The ledger has no index on time or state yet, so a page load reads a
-/// bounded amount: at most <see cref="MaxJobsRead"/> jobs in the ledger's own order (by job id, which is a
-/// hash: a sample, not the newest) for counts and outcomes, and at most <see cref="MaxScheduledRead"/>
-/// scheduled jobs by their own query for the timeline — never more than <see cref="MaxTableRequests"/>
-/// table requests, however large the ledger grows.
+/// Gathers the status page's report, reading a bounded amount however large the ledger grows: at most
+/// <see cref="MaxJobsRead"/> jobs in the ledger's own order (by job id, which is a hash: a sample, not the
+/// newest) for counts and outcomes, in <see cref="MaxJobPages"/> queries, and for the timeline one page of
+/// the <c>dispatchAt</c> index from an hour ago on — at most <see cref="MaxScheduledRead"/> jobs, each a
+/// point read.
 /// </summary>
 public sealed class StatusReader
 {
@@ -25,14 +25,13 @@ public sealed class StatusReader
     /// <summary>Pages of all jobs read per page load.</summary>
     public const int MaxJobPages = 5;
 
-    /// <summary>Pages of scheduled jobs read per page load (a filtered query may also return empty pages; each is one request).</summary>
-    public const int MaxScheduledPages = 2;
-
     public const int MaxJobsRead = PageSize * MaxJobPages;
 
-    public const int MaxScheduledRead = PageSize * MaxScheduledPages;
+    /// <summary>Jobs read for the timeline: one page of the <c>dispatchAt</c> index.</summary>
+    public const int MaxScheduledRead = 100;
 
-    public const int MaxTableRequests = MaxJobPages + MaxScheduledPages;
+    /// <summary>How far back the timeline starts: jobs still being dispatched or retried.</summary>
+    public static readonly TimeSpan TimelineFrom = TimeSpan.FromHours(1);
 
     /// <summary>Rows in the timeline's table and in the latest outcomes.</summary>
     public const int MaxUpcoming = 50;
@@ -81,8 +80,11 @@ public sealed class StatusReader
     public async Task<StatusReport> ReadAsync(CancellationToken cancellationToken)
     {
         var backlog = ReadBacklogAsync(cancellationToken);
-        var (sample, moreInLedger) = await ReadPagesAsync(null, MaxJobPages, cancellationToken).ConfigureAwait(false);
-        var (scheduled, moreScheduled) = await ReadPagesAsync(JobState.Scheduled, MaxScheduledPages, cancellationToken).ConfigureAwait(false);
+        var (sample, moreInLedger) = await ReadPagesAsync(MaxJobPages, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var timeline = await _ledger.ListAsync(new JobFilter(From: now - TimelineFrom), MaxScheduledRead, null, cancellationToken).ConfigureAwait(false);
+        var scheduled = timeline?.Items.Where(j => j.State is JobState.Scheduled or JobState.Dispatching).ToList() ?? [];
+        var moreScheduled = timeline?.Next is not null;
 
         var all = new Dictionary<string, DispatchJob>(StringComparer.Ordinal);
         foreach (var job in sample.Concat(scheduled))
@@ -116,14 +118,14 @@ public sealed class StatusReader
         };
     }
 
-    private async Task<(List<DispatchJob> Jobs, bool More)> ReadPagesAsync(JobState? state, int maxPages, CancellationToken cancellationToken)
+    private async Task<(List<DispatchJob> Jobs, bool More)> ReadPagesAsync(int maxPages, CancellationToken cancellationToken)
     {
         var jobs = new List<DispatchJob>();
         string? cursor = null;
         for (var pages = 0; pages < maxPages; pages++)
         {
             // A cursor the ledger itself gave out is never refused; null would only mean the table changed shape.
-            if (await _ledger.ListAsync(null, state, PageSize, cursor, cancellationToken).ConfigureAwait(false) is not { } page)
+            if (await _ledger.ListAsync(new JobFilter(), PageSize, cursor, cancellationToken).ConfigureAwait(false) is not { } page)
             {
                 break;
             }

@@ -35,6 +35,7 @@ public static class AgentDispatchActivities
         public const string Look = "job look";
         public const string Recover = "job recover";
         public const string Sweep = "ledger sweep";
+        public const string Maintenance = "ledger maintenance";
         public const string LedgerInsert = "ledger insert";
         public const string LedgerRead = "ledger read";
         public const string LedgerReplace = "ledger replace";

@@ -21,6 +21,29 @@ public sealed class JobListQueryTests
         Assert.Equal(new JobListQuery("abcd-efgh-ijkl", JobState.Scheduled, 7, null), parsed.Value);
     }
 
+    [Fact]
+    public void FromAndTo_AreReadAsInstants_InWholeMilliseconds()
+    {
+        var parsed = Parse(("from", ["2026-12-01T10:00:00.1234+01:00"]), ("to", ["2026-12-02T00:00:00Z"]));
+
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 9, 0, 0, 123, TimeSpan.Zero), parsed.Value!.From);
+        Assert.Equal(new DateTimeOffset(2026, 12, 2, 0, 0, 0, TimeSpan.Zero), parsed.Value.To);
+        Assert.Equal(new JobFilter(null, null, parsed.Value.From, parsed.Value.To), parsed.Value.Filter);
+    }
+
+    [Theory]
+    [InlineData("2026-12-01T10:00:00")]
+    [InlineData("2026-12-01T10:00:00 01:00")]
+    [InlineData("tomorrow")]
+    public void From_WithoutAnOffsetOrWithAPlusTheURLTurnedIntoASpace_IsNamedWithTheEscape(string from)
+        => Assert.Equal(
+            ["must be an ISO 8601 date and time with an offset, e.g. 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00 (in a URL, write + as %2B)."],
+            Parse(("from", [from])).Errors!.ToDictionary()["from"]);
+
+    [Fact]
+    public void To_NotAfterFrom_IsNamed()
+        => Assert.Equal(["must be later than from."], Parse(("from", ["2026-12-01T10:00:00Z"]), ("to", ["2026-12-01T10:00:00Z"])).Errors!.ToDictionary()["to"]);
+
     [Theory]
     [InlineData("0")]
     [InlineData("101")]

@@ -63,6 +63,7 @@ public sealed class FunctionsMetadataTests
 
     [Theory]
     [InlineData("DispatchSweep", "%DISPATCH_SWEEP_SCHEDULE%")]
+    [InlineData("LedgerMaintenance", "%LEDGER_MAINTENANCE_SCHEDULE%")]
     [InlineData("DispatchSchedules", "%SCHEDULES_POLL_SCHEDULE%")]
     [InlineData("PollCalendars", "%CALENDAR_POLL_SCHEDULE%")]
     public void Timer_ReadsItsScheduleFromASettingAndDoesNotRunOnStartup(string function, string schedule)
@@ -78,6 +79,6 @@ public sealed class FunctionsMetadataTests
     public void Functions_AreExactlyTheDocumentedOnes()
         => Assert.Equal(
             ["CalComWebhook", "CalendlyWebhook", "CancelDispatch", "CreateDispatch", "DeliverNotification", "Dispatch", "DispatchRequests", "DispatchSchedules", "DispatchSweep", "DispatchWake",
-             "GetDispatch", "Health", "ListDispatches", "ListFailedNotifications", "PollCalendars", "RescheduleDispatch", "RetryNotification", "StandardWebhook", "Status", "VideoSdkWebhook"],
+             "GetDispatch", "Health", "LedgerMaintenance", "ListDispatches", "ListFailedNotifications", "PollCalendars", "RescheduleDispatch", "RetryNotification", "StandardWebhook", "Status", "VideoSdkWebhook"],
             Metadata.Value.Select(f => (string)f!["name"]!).Order());
 }
