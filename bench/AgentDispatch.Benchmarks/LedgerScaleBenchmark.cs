@@ -583,9 +583,9 @@ public sealed partial class StorageRequestCounter(IReadOnlyDictionary<string, st
 
     /// <summary>
     /// Whether a query names the partitions it reads. Azure reads only those; a filter on other
-    /// properties alone scans the table (and pages at every 1,000 rows scanned, so its requests grow
-    /// with the table there). Azurite scans either way and does not page so: its request count alone
-    /// would not show a scan.
+    /// properties alone scans the table (answering with continuations at partition-range boundaries and
+    /// after 5 s, so its requests grow with the table there). Azurite scans either way and answers a
+    /// scan in one page: its request count alone would not show a scan.
     /// </summary>
     private static bool KeyBound(Request request)
     {
