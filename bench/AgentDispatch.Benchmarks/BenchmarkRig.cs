@@ -1,6 +1,7 @@
 using AgentDispatch.DevHost;
 using AgentDispatch.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentDispatch.Benchmarks;
 
@@ -28,7 +29,14 @@ public sealed class BenchmarkRig : IAsyncDisposable
     public Task<WebApplication> StartDevHostAsync(Uri videoSdk, params string[] settings) => StartDevHostAsync(videoSdk, null, settings);
 
     /// <param name="map">Maps extra endpoints on the built app before it starts: a baseline served by the same host.</param>
-    public async Task<WebApplication> StartDevHostAsync(Uri videoSdk, Action<WebApplication>? map, params string[] settings)
+    public Task<WebApplication> StartDevHostAsync(Uri videoSdk, Action<WebApplication>? map, params string[] settings) => StartDevHostAsync(videoSdk, null, map, settings);
+
+    /// <param name="configureServices">
+    /// Adds services before the app's own: the app registers its defaults with <c>TryAdd</c>, so one
+    /// registered here (storage clients that count their requests) is the one it uses.
+    /// </param>
+    /// <param name="map">Maps extra endpoints on the built app before it starts: a baseline served by the same host.</param>
+    public async Task<WebApplication> StartDevHostAsync(Uri videoSdk, Action<IServiceCollection>? configureServices, Action<WebApplication>? map, params string[] settings)
     {
         var app = await DevHostApplication.BuildAsync(
         [
@@ -45,7 +53,8 @@ public sealed class BenchmarkRig : IAsyncDisposable
             // confirmation section sets its mode on top (a later value wins).
             "--Confirmation:Mode=Off",
             .. settings,
-        ]);
+        ],
+        configureServices is null ? null : builder => configureServices(builder.Services));
         map?.Invoke(app);
         await app.StartAsync();
         return app;

@@ -13,10 +13,11 @@ public sealed record BenchmarkSettings(
     int ScheduledJobs,
     TimeSpan ScheduleSpread,
     int ConfirmedJobs,
+    IReadOnlyList<int> LedgerSizes,
     IReadOnlySet<string> Only,
     string? Output)
 {
-    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule", "webhooks", "confirm", "ratelimit", "telemetry", "notify"];
+    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule", "webhooks", "confirm", "ratelimit", "telemetry", "notify", "ledger"];
 
     public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
 
@@ -24,7 +25,7 @@ public sealed record BenchmarkSettings(
     {
         ArgumentNullException.ThrowIfNull(args);
         var settings = new BenchmarkSettings(
-            TimeSpan.FromSeconds(8), 16, TimeSpan.FromMilliseconds(20), 10_000, 2_000, 2_000, 200, TimeSpan.FromMinutes(1), 100,
+            TimeSpan.FromSeconds(8), 16, TimeSpan.FromMilliseconds(20), 10_000, 2_000, 2_000, 200, TimeSpan.FromMinutes(1), 100, [1_000, 10_000, 100_000],
             new HashSet<string>(StringComparer.OrdinalIgnoreCase), null);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
@@ -40,13 +41,27 @@ public sealed record BenchmarkSettings(
                 "--scheduled-jobs" => settings with { ScheduledJobs = Number() },
                 "--schedule-seconds" => settings with { ScheduleSpread = TimeSpan.FromSeconds(Number()) },
                 "--confirmed-jobs" => settings with { ConfirmedJobs = Number() },
+                "--ledger-sizes" => settings with { LedgerSizes = LedgerSizesFrom(value) },
                 "--only" => settings with { Only = Sections.Intersect(value.Split(','), StringComparer.OrdinalIgnoreCase).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--out" => settings with { Output = value },
                 _ => throw new ArgumentException(
-                    $"Unknown option {args[i]}; use --seconds, --concurrency, --latency-ms, --kv-dispatches, --queue-messages, --scheduled-jobs, --schedule-seconds, --confirmed-jobs, --only {string.Join(',', Sections)}, --out FILE."),
+                    $"Unknown option {args[i]}; use --seconds, --concurrency, --latency-ms, --kv-dispatches, --queue-messages, --scheduled-jobs, --schedule-seconds, --confirmed-jobs, --ledger-sizes 1000,10000, --only {string.Join(',', Sections)}, --out FILE."),
             };
         }
 
         return settings;
+    }
+
+    /// <summary>The ledger section grows one ledger through these sizes, so they must rise.</summary>
+    private static int[] LedgerSizesFrom(string value)
+    {
+        var sizes = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        if (sizes.Length == 0 || sizes[0] <= 0 || sizes.Zip(sizes.Skip(1)).Any(p => p.Second <= p.First))
+        {
+            throw new ArgumentException($"--ledger-sizes takes rising positive job counts (1000,10000,100000), not '{value}'.");
+        }
+
+        return sizes;
     }
 }

@@ -63,6 +63,12 @@ if (settings.Runs("notify"))
     await NotificationBenchmark.RunAsync(rig, settings, report);
 }
 
+if (settings.Runs("ledger"))
+{
+    await using var rig = await BenchmarkRig.StartAsync();
+    await LedgerScaleBenchmark.RunAsync(rig, settings, report);
+}
+
 var markdown = report.ToMarkdown(settings);
 Console.WriteLine();
 Console.WriteLine(markdown);
