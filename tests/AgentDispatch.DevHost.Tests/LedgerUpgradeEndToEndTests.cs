@@ -27,7 +27,7 @@ public sealed class LedgerUpgradeEndToEndTests(StorageFixture storage)
         var now = DateTimeOffset.UtcNow;
         var history = Enumerable.Range(0, 250).Select(i => Job($"done-{i}", $"room-done-{i % 25}", now.AddDays(-1).AddMinutes(i), JobState.Joined, now.AddDays(-1)));
         var due = Enumerable.Range(0, 60).Select(i => Job($"due-{i}", $"room-due-{i}", now.AddSeconds(8 + (i / 2)), JobState.Scheduled, now.AddHours(-1))).ToList();
-        await Parallel.ForEachAsync(history.Concat(due), async (job, ct) => await table.AddEntityAsync(DispatchJobEntity.From(job), ct));
+        await Parallel.ForEachAsync(history.Concat(due), async (job, ct) => await table.AddEntityAsync(DispatchJobEntity.From(job with { LegacyRow = true }), ct));
 
         await using var host = await RunningDevHost.StartAsync(
             storage,

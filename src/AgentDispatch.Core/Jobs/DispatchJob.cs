@@ -188,6 +188,12 @@ public sealed record DispatchJob
     /// <summary>The ledger's version of this row; a change made with a stale one is refused.</summary>
     public string? ETag { get; init; }
 
+    /// <summary>
+    /// True when the row was read from under the row key an earlier version wrote
+    /// (<see cref="DispatchJobEntity.LegacyRowKey"/>): a change is written back to that row. Not part of the API.
+    /// </summary>
+    public bool LegacyRow { get; init; }
+
     /// <summary>When the next attempt is due.</summary>
     public DateTimeOffset DueAt => NextAttemptAt ?? DispatchAt;
 

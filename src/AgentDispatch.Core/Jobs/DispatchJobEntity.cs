@@ -7,18 +7,31 @@ namespace AgentDispatch.Jobs;
 
 /// <summary>
 /// The ledger row of one job. Partition key = job id (a hash), so jobs spread over partitions and a
-/// job is one point read; enums are stored as text so the table reads well in Storage Explorer.
+/// job is one point read; row key = <c>job|</c> + the id, unique across the table, so a point read is
+/// one lookup whichever key a store indexes first (an earlier version wrote <c>job</c>, the same in every
+/// partition: see <see cref="LegacyRowKey"/>). Enums are stored as text so the table reads well in
+/// Storage Explorer.
 /// </summary>
 public sealed class DispatchJobEntity : ITableEntity
 {
-    public const string JobRowKey = "job";
+    /// <summary>The row key every job row had before row keys named the job; such rows are moved by <see cref="DispatchLedger.MoveLegacyRowsAsync"/>.</summary>
+    public const string LegacyRowKey = "job";
+
+    private const string RowKeyPrefix = "job|";
+
+    /// <summary>The filter that matches job rows, under either row key, and no other row of the ledger.</summary>
+    public const string RowFilter = "(RowKey eq 'job' or (RowKey gt 'job|' and RowKey lt 'job}'))";
+
+    public static string RowKeyFor(string jobId) => RowKeyPrefix + jobId;
+
+    public static bool IsJobRow(string rowKey) => rowKey == LegacyRowKey || rowKey.StartsWith(RowKeyPrefix, StringComparison.Ordinal);
 
     /// <summary>VideoSDK's answer is kept up to this many characters (a table property holds 32K).</summary>
     public const int MaxUpstreamResponseChars = 8 * 1024;
 
     public string PartitionKey { get; set; } = "";
 
-    public string RowKey { get; set; } = JobRowKey;
+    public string RowKey { get; set; } = "";
 
     public DateTimeOffset? Timestamp { get; set; }
 
@@ -117,7 +130,7 @@ public sealed class DispatchJobEntity : ITableEntity
         return new DispatchJobEntity
         {
             PartitionKey = job.Id,
-            RowKey = JobRowKey,
+            RowKey = job.LegacyRow ? LegacyRowKey : RowKeyFor(job.Id),
             ETag = job.ETag is null ? default : new ETag(job.ETag),
             IdempotencyKey = job.IdempotencyKey,
             MeetingId = job.MeetingId,
@@ -164,9 +177,20 @@ public sealed class DispatchJobEntity : ITableEntity
         };
     }
 
+    /// <summary>This row as it is, under the row key that names its job: what a move of a row an earlier version wrote adds.</summary>
+    public DispatchJobEntity ToMoved()
+    {
+        var moved = (DispatchJobEntity)MemberwiseClone();
+        moved.RowKey = RowKeyFor(PartitionKey);
+        moved.ETag = default;
+        moved.Timestamp = null;
+        return moved;
+    }
+
     public DispatchJob ToJob() => new()
     {
         Id = PartitionKey,
+        LegacyRow = RowKey == LegacyRowKey,
         IdempotencyKey = IdempotencyKey,
         MeetingId = MeetingId,
         AgentId = AgentId,

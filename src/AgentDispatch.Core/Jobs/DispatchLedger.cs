@@ -54,6 +54,7 @@ public sealed class DispatchLedger
 
     private const string SweepCheckpoint = "sweep";
     private const string BackfillCheckpoint = "backfill";
+    private const string RowKeysCheckpoint = "rowkeys";
     private const string AliasOfRowKeyPrefix = "aliasof|";
     private const string TombstoneHint = "Hint";
 
@@ -64,9 +65,9 @@ public sealed class DispatchLedger
     private readonly LedgerIndex _index;
     private readonly JobsOptions _options;
 
-    // Once the index is complete it stays so; until then it is looked up again at most this often.
-    private volatile bool _indexComplete;
-    private long _indexCheckedAt;
+    // Once set, each stays so; until then it is looked up again at most every 30 s.
+    private readonly CheckpointFlag _indexComplete;
+    private readonly CheckpointFlag _rowKeysCurrent;
 
     /// <param name="events">Where status events go; null only for a reader that never writes (a test's audit).</param>
     public DispatchLedger(StorageClients storage, IOptions<JobsOptions> options, ILogger<DispatchLedger> logger, JobEventPublisher? events = null)
@@ -78,6 +79,8 @@ public sealed class DispatchLedger
         _options = options.Value;
         _table = storage.Tables.GetTableClient(_options.LedgerTable);
         _index = new LedgerIndex(storage.Tables, _options, logger);
+        _indexComplete = new CheckpointFlag(_index, BackfillCheckpoint);
+        _rowKeysCurrent = new CheckpointFlag(_index, RowKeysCheckpoint);
         // Locally (Azurite in memory) the tables start missing; in Azure the deployment creates them.
         _created = new CreateOnce(CreateTablesAsync);
     }
@@ -94,6 +97,15 @@ public sealed class DispatchLedger
         ArgumentNullException.ThrowIfNull(job);
         using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.LedgerInsert)?.SetTag(AgentDispatchActivities.JobIdTag, job.Id);
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        job = job with { LegacyRow = false };
+        if (!await AreRowKeysCurrentAsync(cancellationToken).ConfigureAwait(false)
+            && await ReadJobAsync(job.Id, DispatchJobEntity.LegacyRowKey, cancellationToken).ConfigureAwait(false) is { } legacy)
+        {
+            // Written by an earlier version under the old row key: the same job, already there.
+            activity?.SetTag("agentdispatch.ledger.inserted", false);
+            return (legacy, false);
+        }
+
         var type = JobEventTypes.Change(job);
         job = type is null ? job : JobEventTypes.Announce(job);
         var entries = IndexKeys.For(job, []);
@@ -125,8 +137,8 @@ public sealed class DispatchLedger
     {
         using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.LedgerRead)?.SetTag(AgentDispatchActivities.JobIdTag, id);
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var response = await _table.GetEntityIfExistsAsync<DispatchJobEntity>(id, DispatchJobEntity.JobRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return response.HasValue ? response.Value!.ToJob() : null;
+        return await ReadJobAsync(id, DispatchJobEntity.RowKeyFor(id), cancellationToken).ConfigureAwait(false)
+            ?? (await AreRowKeysCurrentAsync(cancellationToken).ConfigureAwait(false) ? null : await ReadJobAsync(id, DispatchJobEntity.LegacyRowKey, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -317,7 +329,7 @@ public sealed class DispatchLedger
     {
         var jobs = await IsIndexCompleteAsync(cancellationToken).ConfigureAwait(false)
             ? FromIndexAsync(IndexTable.Lookup, TableClient.CreateQueryFilter($"PartitionKey eq {IndexKeys.OriginPartition(origin)}"), cancellationToken)
-            : QueryAsync(TableClient.CreateQueryFilter($"RowKey eq {DispatchJobEntity.JobRowKey} and State eq {nameof(JobState.Scheduled)} and Origin eq {origin}"), cancellationToken);
+            : QueryAsync(DispatchJobEntity.RowFilter + " and " + TableClient.CreateQueryFilter($"State eq {nameof(JobState.Scheduled)} and Origin eq {origin}"), cancellationToken);
         await foreach (var job in jobs.ConfigureAwait(false))
         {
             if (job.State == JobState.Scheduled && job.Origin == origin)
@@ -408,23 +420,82 @@ public sealed class DispatchLedger
     /// <summary>True once every job is in the index (written by this version, or indexed by the backfill).</summary>
     public async Task<bool> IsIndexCompleteAsync(CancellationToken cancellationToken)
     {
-        if (_indexComplete)
-        {
-            return true;
-        }
-
-        var now = Environment.TickCount64;
-        var checkedAt = Interlocked.Read(ref _indexCheckedAt);
-        if (checkedAt != 0 && now - checkedAt < 30_000)
-        {
-            return false;
-        }
-
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var backfill = await _index.ReadCheckpointAsync(BackfillCheckpoint, cancellationToken).ConfigureAwait(false);
-        _indexComplete = backfill?.GetBoolean("Complete") == true;
-        Interlocked.Exchange(ref _indexCheckedAt, now);
-        return _indexComplete;
+        return await _indexComplete.IsSetAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>True once no job row is under the row key an earlier version wrote (<see cref="DispatchJobEntity.LegacyRowKey"/>).</summary>
+    public async Task<bool> AreRowKeysCurrentAsync(CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        return await _rowKeysCurrent.IsSetAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Moves job rows an earlier version wrote under <see cref="DispatchJobEntity.LegacyRowKey"/> to the row
+    /// key that names the job, a page at a time for at most <paramref name="budget"/>: each move is one
+    /// transaction in the job's partition (add the new row, delete the old one if still as read), so a job
+    /// is under exactly one key at every moment, and a writer holding the old row's version is refused
+    /// and reads the job again. Until every row is moved, reads fall back to the old key and inserts check
+    /// it, so nothing is missed or made twice meanwhile. A row that changed under its move is retried at
+    /// the next pass.
+    /// </summary>
+    public async Task<LegacyRowsReport> MoveLegacyRowsAsync(TimeSpan budget, CancellationToken cancellationToken)
+    {
+        if (await AreRowKeysCurrentAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return new LegacyRowsReport(true, 0);
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var checkpoint = await _index.ReadCheckpointAsync(RowKeysCheckpoint, cancellationToken).ConfigureAwait(false);
+        var cursor = checkpoint?.GetString("Cursor");
+        var total = checkpoint?.GetInt64("Moved") ?? 0;
+        var missed = checkpoint?.GetBoolean("Missed") == true;
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {DispatchJobEntity.LegacyRowKey}");
+        while (true)
+        {
+            string? next = null;
+            await foreach (var page in _table.QueryAsync<DispatchJobEntity>(filter, 100, cancellationToken: cancellationToken).AsPages(cursor, 100).ConfigureAwait(false))
+            {
+                foreach (var entity in page.Values)
+                {
+                    if (await MoveRowAsync(entity, cancellationToken).ConfigureAwait(false))
+                    {
+                        total++;
+                    }
+                    else
+                    {
+                        missed = true;
+                    }
+                }
+
+                next = page.ContinuationToken;
+                break;
+            }
+
+            // At the end of a pass with a row left behind, the next pass starts over (moved rows no longer match).
+            var complete = next is null && !missed;
+            var saved = new TableEntity { RowKey = RowKeysCheckpoint, ["Cursor"] = next, ["Moved"] = total, ["Missed"] = next is not null && missed, ["Complete"] = complete };
+            if (!await _index.WriteCheckpointAsync(saved, checkpoint, cancellationToken).ConfigureAwait(false))
+            {
+                return new LegacyRowsReport(false, total); // another instance is at it
+            }
+
+            if (complete)
+            {
+                _rowKeysCurrent.Set();
+                return new LegacyRowsReport(true, total);
+            }
+
+            checkpoint = await _index.ReadCheckpointAsync(RowKeysCheckpoint, cancellationToken).ConfigureAwait(false);
+            cursor = next;
+            missed = next is not null && missed;
+            if (next is null || System.Diagnostics.Stopwatch.GetElapsedTime(started) > budget)
+            {
+                return new LegacyRowsReport(false, total);
+            }
+        }
     }
 
     /// <summary>
@@ -440,13 +511,19 @@ public sealed class DispatchLedger
             return new BackfillReport(true, 0, 0);
         }
 
+        if (!await AreRowKeysCurrentAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // A row moved while it is indexed would lose its index record: the moves go first.
+            return new BackfillReport(false, 0, 0);
+        }
+
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var checkpoint = await _index.ReadCheckpointAsync(BackfillCheckpoint, cancellationToken).ConfigureAwait(false);
         var cursor = checkpoint?.GetString("Cursor");
         var total = checkpoint?.GetInt64("Indexed") ?? 0;
         var scanned = 0;
         var indexed = 0;
-        var filter = TableClient.CreateQueryFilter($"RowKey eq {DispatchJobEntity.JobRowKey}");
+        var filter = DispatchJobEntity.RowFilter;
         while (true)
         {
             string? next = null;
@@ -479,7 +556,7 @@ public sealed class DispatchLedger
             cursor = next;
             if (complete)
             {
-                _indexComplete = true;
+                _indexComplete.Set();
                 return new BackfillReport(true, scanned, total);
             }
 
@@ -649,7 +726,7 @@ public sealed class DispatchLedger
         }
 
         var actions = own.Select(r => new TableTransactionAction(
-            TableTransactionActionType.Delete, r, r.RowKey == DispatchJobEntity.JobRowKey ? new ETag(job.ETag!) : ETag.All)).ToList();
+            TableTransactionActionType.Delete, r, DispatchJobEntity.IsJobRow(r.RowKey) ? new ETag(job.ETag!) : ETag.All)).ToList();
         try
         {
             await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
@@ -714,7 +791,7 @@ public sealed class DispatchLedger
     /// <summary>The filter on the ledger itself: only for listing everything, or while the index is incomplete.</summary>
     private static string LedgerFilter(JobFilter filter)
     {
-        var filters = new List<string> { TableClient.CreateQueryFilter($"RowKey eq {DispatchJobEntity.JobRowKey}") };
+        var filters = new List<string> { DispatchJobEntity.RowFilter };
         if (filter.MeetingId is { } meetingId)
         {
             filters.Add(TableClient.CreateQueryFilter($"MeetingId eq {meetingId}"));
@@ -840,11 +917,88 @@ public sealed class DispatchLedger
     {
         await _index.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         var created = await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-        if (created.GetRawResponse().Status is 201 or 204)
+        var fresh = created.GetRawResponse().Status is 201 or 204;
+        if (!fresh && await _index.ReadCheckpointAsync(RowKeysCheckpoint, cancellationToken).ConfigureAwait(false) is null)
         {
-            // A ledger this version starts has nothing to backfill: every job it gets is indexed as written.
+            // Made by the deployment (or by another table user) and not yet written by this version: fresh
+            // when it holds no job row yet.
+            await foreach (var page in _table.QueryAsync<TableEntity>(DispatchJobEntity.RowFilter, 1, ["PartitionKey"], cancellationToken).AsPages(null, 1).ConfigureAwait(false))
+            {
+                fresh = page.Values.Count == 0;
+                break;
+            }
+        }
+
+        if (fresh)
+        {
+            // A ledger this version starts has nothing to move or backfill: every job it gets is written
+            // under its own row key and indexed as written. (A checkpoint there already is left as it is.)
+            await _index.WriteCheckpointAsync(new TableEntity { RowKey = RowKeysCheckpoint, ["Moved"] = 0L, ["Complete"] = true }, null, cancellationToken).ConfigureAwait(false);
             await _index.WriteCheckpointAsync(new TableEntity { RowKey = BackfillCheckpoint, ["Indexed"] = 0L, ["Complete"] = true }, null, cancellationToken).ConfigureAwait(false);
-            _indexComplete = true;
+            _rowKeysCurrent.Set();
+            _indexComplete.Set();
+        }
+    }
+
+    /// <summary>Moves one job row from the old row key to its own (see <see cref="MoveLegacyRowsAsync"/>); false when it changed meanwhile.</summary>
+    private async Task<bool> MoveRowAsync(DispatchJobEntity legacy, CancellationToken cancellationToken)
+    {
+        var etag = legacy.ETag;
+        var moved = legacy.ToMoved();
+        var old = new TableEntity(legacy.PartitionKey, DispatchJobEntity.LegacyRowKey);
+        try
+        {
+            await _table.SubmitTransactionAsync(
+                [new TableTransactionAction(TableTransactionActionType.Add, moved), new TableTransactionAction(TableTransactionActionType.Delete, old, etag)],
+                cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return false; // written or deleted since read: the next pass reads it again
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            // Both keys held the job (an earlier version wrote the old row while this one ran): the new row
+            // is the one read, so the old one goes.
+            Log.LegacyRowDropped(_logger, legacy.PartitionKey);
+            await _table.DeleteEntityAsync(legacy.PartitionKey, DispatchJobEntity.LegacyRowKey, etag, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+    }
+
+    private async Task<DispatchJob?> ReadJobAsync(string id, string rowKey, CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<DispatchJobEntity>(id, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value!.ToJob() : null;
+    }
+
+    /// <summary>A flag kept as a checkpoint's <c>Complete</c>: once read true it stays so; until then it is read again at most every 30 s.</summary>
+    private sealed class CheckpointFlag(LedgerIndex index, string checkpoint)
+    {
+        private volatile bool _set;
+        private long _checkedAt;
+
+        public void Set() => _set = true;
+
+        public async Task<bool> IsSetAsync(CancellationToken cancellationToken)
+        {
+            if (_set)
+            {
+                return true;
+            }
+
+            var now = Environment.TickCount64;
+            var checkedAt = Interlocked.Read(ref _checkedAt);
+            if (checkedAt != 0 && now - checkedAt < 30_000)
+            {
+                return false;
+            }
+
+            var row = await index.ReadCheckpointAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+            _set = row?.GetBoolean("Complete") == true;
+            Interlocked.Exchange(ref _checkedAt, now);
+            return _set;
         }
     }
 

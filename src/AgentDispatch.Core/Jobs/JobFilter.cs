@@ -18,5 +18,8 @@ public sealed record JobFilter(string? MeetingId = null, JobState? State = null,
 /// <summary>What one backfill run did: whether every job is indexed now, jobs read this run, jobs indexed in all runs.</summary>
 public sealed record BackfillReport(bool Complete, int Scanned, long Indexed);
 
+/// <summary>What one pass of moving job rows off the row key an earlier version wrote did: done, and how many moved so far.</summary>
+public sealed record LegacyRowsReport(bool Complete, long Moved);
+
 /// <summary>What one retention run deleted, and whether it stopped at its bound with more to delete.</summary>
 public sealed record RetentionReport(int Jobs, int Tombstones, bool More);

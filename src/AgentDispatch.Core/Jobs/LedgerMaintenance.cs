@@ -5,11 +5,11 @@ using Microsoft.Extensions.Options;
 namespace AgentDispatch.Jobs;
 
 /// <summary>What one maintenance run did.</summary>
-public sealed record MaintenanceReport(BackfillReport Backfill, RetentionReport Retention);
+public sealed record MaintenanceReport(BackfillReport Backfill, RetentionReport Retention, LegacyRowsReport LegacyRows);
 
 /// <summary>
-/// The ledger's upkeep, on a timer: first the one-time backfill that indexes jobs an earlier version wrote,
-/// then retention, which deletes final jobs older than <c>Jobs:Retention</c> with their index, alias and
+/// The ledger's upkeep, on a timer: first the one-time moves of job rows an earlier version wrote under
+/// one row key for all, then the one-time backfill that indexes jobs an earlier version wrote, then retention, which deletes final jobs older than <c>Jobs:Retention</c> with their index, alias and
 /// tombstone rows. Each run works for at most <c>Jobs:MaintenanceBudget</c> and leaves the rest to the next.
 /// </summary>
 public sealed class LedgerMaintenance(DispatchLedger ledger, IOptions<JobsOptions> options, TimeProvider time, ILogger<LedgerMaintenance> logger)
@@ -22,7 +22,13 @@ public sealed class LedgerMaintenance(DispatchLedger ledger, IOptions<JobsOption
         using var activity = AgentDispatchActivities.Start(AgentDispatchActivities.Names.Maintenance);
         var budget = options.Value.MaintenanceBudget;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var backfill = await ledger.BackfillAsync(budget, cancellationToken).ConfigureAwait(false);
+        var moves = await ledger.MoveLegacyRowsAsync(budget, cancellationToken).ConfigureAwait(false);
+        if (moves.Moved > 0 || !moves.Complete)
+        {
+            Log.LegacyRowsMoved(logger, moves.Moved, moves.Complete ? "complete" : "carrying on at the next run");
+        }
+
+        var backfill = await ledger.BackfillAsync(budget - System.Diagnostics.Stopwatch.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
         if (backfill.Scanned > 0 || !backfill.Complete)
         {
             Log.Backfilled(logger, backfill.Indexed, backfill.Scanned, backfill.Complete ? "complete: the sweep and listings read the index" : "carrying on at the next run");
@@ -47,6 +53,6 @@ public sealed class LedgerMaintenance(DispatchLedger ledger, IOptions<JobsOption
         }
 
         activity?.SetTag("agentdispatch.backfill.complete", backfill.Complete).SetTag("agentdispatch.retention.deleted", retention.Jobs);
-        return new MaintenanceReport(backfill, retention);
+        return new MaintenanceReport(backfill, retention, moves);
     }
 }

@@ -69,6 +69,12 @@ internal static partial class Log
     [LoggerMessage(120, LogLevel.Warning, "Retention could not delete job {DispatchId}; it is tried again at the next run")]
     public static partial void RetentionFailed(ILogger logger, string dispatchId, Exception exception);
 
+    [LoggerMessage(121, LogLevel.Warning, "Job {DispatchId} was under both row keys (an earlier version wrote it while this one ran); the earlier version's row was deleted")]
+    public static partial void LegacyRowDropped(ILogger logger, string dispatchId);
+
+    [LoggerMessage(122, LogLevel.Information, "Ledger row keys: {Moved} job rows moved to their own row key so far; {Status}")]
+    public static partial void LegacyRowsMoved(ILogger logger, long moved, string status);
+
     [LoggerMessage(200, LogLevel.Warning, "Message {MessageId} from {Queue} moved to the poison queue at once: {Reason} {Errors}")]
     public static partial void Poisoned(ILogger logger, string messageId, string queue, string reason, string errors);
 

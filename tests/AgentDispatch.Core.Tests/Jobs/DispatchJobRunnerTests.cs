@@ -350,7 +350,7 @@ public sealed class DispatchJobRunnerTests(AzuriteCollectionFixture azurite)
         await using var harness = await JobsHarness.StartAsync(azurite.Fixture, time: time);
         var table = harness.Services.Get<AgentDispatch.Storage.StorageClients>().Tables.GetTableClient(harness.Services.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.LedgerTable);
         await table.CreateIfNotExistsAsync();
-        await table.AddEntityAsync(new Azure.Data.Tables.TableEntity("AAAAAAAAAAAAAAAAAAAAAA", DispatchJobEntity.JobRowKey)
+        await table.AddEntityAsync(new Azure.Data.Tables.TableEntity("AAAAAAAAAAAAAAAAAAAAAA", DispatchJobEntity.RowKeyFor("AAAAAAAAAAAAAAAAAAAAAA"))
         {
             ["State"] = "Scheduled",
             ["DueAt"] = time.GetUtcNow().AddMinutes(-5),

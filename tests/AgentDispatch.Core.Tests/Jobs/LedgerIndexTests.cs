@@ -208,7 +208,7 @@ public sealed class LedgerIndexTests(AzuriteCollectionFixture azurite)
             DispatchAt = now.AddMinutes(-1).AddSeconds(-i), NotAfter = now.AddMinutes(30), State = JobState.Scheduled, WakeFor = now.AddMinutes(-1).AddSeconds(-i),
             CreatedAt = now.AddHours(-1), UpdatedAt = now.AddHours(-1),
         }).ToList();
-        await Parallel.ForEachAsync(old, async (job, ct) => await table.AddEntityAsync(DispatchJobEntity.From(job), ct));
+        await Parallel.ForEachAsync(old, async (job, ct) => await table.AddEntityAsync(DispatchJobEntity.From(job with { LegacyRow = true }), ct));
 
         var swept = await harness.Sweeper.SweepAsync(CancellationToken.None);
         var runs = new List<MaintenanceReport>();
@@ -230,6 +230,60 @@ public sealed class LedgerIndexTests(AzuriteCollectionFixture azurite)
         Assert.True(await harness.Ledger.IsIndexCompleteAsync(CancellationToken.None));
         Assert.Equal(23, roomOld3!.Items.Count);
         Assert.Equal(230, sweptIndexed.Count);
+    }
+
+    [Fact]
+    public async Task RowsUnderTheEarlierRowKey_AreReadAndNotMadeTwice_ThenMovedToTheirOwn()
+    {
+        var time = JobsHarness.NewClock();
+        var ledgerTable = AzuriteFixture.UniqueName("oldkeys");
+        var settings = new Dictionary<string, string?> { ["Jobs:LedgerTable"] = ledgerTable, ["Jobs:MaintenanceBudget"] = "00:00:00.001" };
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: settings, time: time);
+
+        // As an earlier version left it: every job row under the one row key "job".
+        var table = harness.Services.Get<StorageClients>().Tables.GetTableClient(ledgerTable);
+        await table.CreateAsync();
+        var now = time.GetUtcNow();
+        var at = now.AddHours(1);
+        var old = Enumerable.Range(0, 150).Select(i => new DispatchJob
+        {
+            Id = JobIds.ForKey($"key:old-{i}"), IdempotencyKey = $"key:old-{i}", MeetingId = $"room-keys-{i % 5}", AgentId = "agent-1", Source = JobSources.Http,
+            DispatchAt = at, NotAfter = at.AddMinutes(10), State = JobState.Scheduled, WakeFor = at, CreatedAt = now, UpdatedAt = now,
+        }).ToList();
+        await Parallel.ForEachAsync(old, async (job, ct) => await table.AddEntityAsync(DispatchJobEntity.From(job with { LegacyRow = true }), ct));
+
+        var repeated = await harness.Jobs.SubmitAsync(Request("room-keys-0", at, "old-0"), JobSources.Http, CancellationToken.None);
+        var fresh = await harness.Jobs.SubmitAsync(Request("room-keys-0", at, "new-0"), JobSources.Http, CancellationToken.None);
+        var stale = await harness.Ledger.GetAsync(old[1].Id, CancellationToken.None);
+        await harness.Jobs.CancelAsync(old[2].Id, CancellationToken.None);
+        var runs = new List<MaintenanceReport>();
+        for (var run = 0; run < 10 && (runs.Count == 0 || !runs[^1].Backfill.Complete); run++)
+        {
+            runs.Add(await harness.Services.Get<LedgerMaintenance>().RunAsync(CancellationToken.None));
+        }
+
+        // A writer that read the row before it moved is refused, reads the job again and writes it.
+        var updated = await harness.Ledger.UpdateAsync(old[1].Id, j => j with { LastMessage = "after the move" }, CancellationToken.None, current: stale);
+        var legacyLeft = await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {DispatchJobEntity.LegacyRowKey}")).ToListAsync();
+        var jobRows = await table.QueryAsync<TableEntity>(DispatchJobEntity.RowFilter, select: ["PartitionKey"]).ToListAsync();
+        var all = await Task.WhenAll(old.Select(j => harness.Ledger.GetAsync(j.Id, CancellationToken.None)));
+        var roomKeys0 = await harness.Ledger.ListAsync(new JobFilter(MeetingId: "room-keys-0"), 100, null, CancellationToken.None);
+
+        Assert.Equal(SubmitStatus.Duplicate, repeated.Status); // found under the old key: not made twice
+        Assert.Equal(old[0].Id, repeated.Job!.Id);
+        Assert.Equal(SubmitStatus.Created, fresh.Status);
+        Assert.True(stale!.LegacyRow);
+        Assert.False(runs[0].LegacyRows.Complete); // a page a run on this budget
+        Assert.Contains(runs, r => r.LegacyRows is { Complete: true, Moved: 150 });
+        Assert.True(runs[^1].Backfill.Complete); // the backfill ran after the moves
+        Assert.Empty(legacyLeft);
+        Assert.Equal(151, jobRows.Count);
+        Assert.All(all, j => Assert.False(j!.LegacyRow));
+        Assert.Equal(JobState.Cancelled, all[2]!.State); // written to the old row before it moved, and moved as written
+        Assert.Equal(LedgerUpdateStatus.Updated, updated.Status);
+        Assert.Equal("after the move", (await harness.Ledger.GetAsync(old[1].Id, CancellationToken.None))!.LastMessage);
+        Assert.True(await harness.Ledger.AreRowKeysCurrentAsync(CancellationToken.None));
+        Assert.Equal(31, roomKeys0!.Items.Count);
     }
 
     [Fact]

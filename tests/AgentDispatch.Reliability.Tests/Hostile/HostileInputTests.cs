@@ -429,7 +429,7 @@ public sealed class HostileInputTests(StorageFixture storage, ITestOutputHelper 
             run.Global.Add($"control queue message: VideoSDK has {host.Emulator.State.Dispatches.Count} dispatch(es), expected 2");
         }
 
-        var jobs = (await host.LedgerRowsAsync()).Count(r => r.RowKey == "job");
+        var jobs = (await host.LedgerRowsAsync()).Count(r => AgentDispatch.Jobs.DispatchJobEntity.IsJobRow(r.RowKey));
         if (jobs != 4)
         {
             run.Global.Add($"controls: the ledger holds {jobs} job(s), expected 4 (three webhooks and the queue message)");

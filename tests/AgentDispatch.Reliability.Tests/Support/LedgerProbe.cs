@@ -30,7 +30,7 @@ public sealed class LedgerProbe
     {
         var jobs = 0;
         var final = 0;
-        var rows = _table.QueryAsync<TableEntity>($"RowKey eq '{DispatchJobEntity.JobRowKey}'", maxPerPage: 1000, select: ["State", "ConfirmBy"], cancellationToken: cancellationToken);
+        var rows = _table.QueryAsync<TableEntity>(DispatchJobEntity.RowFilter, maxPerPage: 1000, select: ["State", "ConfirmBy"], cancellationToken: cancellationToken);
         await foreach (var row in rows)
         {
             jobs++;
