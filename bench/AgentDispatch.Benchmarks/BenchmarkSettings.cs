@@ -25,7 +25,7 @@ public sealed record BenchmarkSettings(
     {
         ArgumentNullException.ThrowIfNull(args);
         var settings = new BenchmarkSettings(
-            TimeSpan.FromSeconds(8), 16, TimeSpan.FromMilliseconds(20), 10_000, 2_000, 2_000, 200, TimeSpan.FromMinutes(1), 100, [1_000, 10_000],
+            TimeSpan.FromSeconds(8), 16, TimeSpan.FromMilliseconds(20), 10_000, 2_000, 2_000, 200, TimeSpan.FromMinutes(1), 100, [1_000, 10_000, 100_000],
             new HashSet<string>(StringComparer.OrdinalIgnoreCase), null);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
@@ -45,7 +45,7 @@ public sealed record BenchmarkSettings(
                 "--only" => settings with { Only = Sections.Intersect(value.Split(','), StringComparer.OrdinalIgnoreCase).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--out" => settings with { Output = value },
                 _ => throw new ArgumentException(
-                    $"Unknown option {args[i]}; use --seconds, --concurrency, --latency-ms, --kv-dispatches, --queue-messages, --scheduled-jobs, --schedule-seconds, --confirmed-jobs, --ledger-sizes 1000,10000, --only {string.Join(',', Sections)}, --out FILE."),
+                    $"Unknown option {args[i]}; use --seconds, --concurrency, --latency-ms, --kv-dispatches, --queue-messages, --scheduled-jobs, --schedule-seconds, --confirmed-jobs, --ledger-sizes 1000,10000,100000, --only {string.Join(',', Sections)}, --out FILE."),
             };
         }
 

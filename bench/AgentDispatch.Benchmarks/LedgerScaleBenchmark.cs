@@ -144,6 +144,9 @@ public static class LedgerScaleBenchmark
         report.Row($"ledger: Azurite's point read of a job row p50 ms, {versus}", Report.N(first.Floor.PointReadMs, "F1"), Report.N(last.Floor.PointReadMs, "F1"), Ratio(last.Floor.PointReadMs, first.Floor.PointReadMs), "~1.0");
         report.Row($"ledger: Azurite's query of one index partition p50 ms, {versus}", Report.N(first.Floor.QueryMs, "F1"), Report.N(last.Floor.QueryMs, "F1"), Ratio(last.Floor.QueryMs, first.Floor.QueryMs), "(reported: Azure's is flat)");
         report.Row($"ledger: list by meeting p99 ms, {versus} (on Azurite)", Report.N(first.List.P99Ms, "F1"), Report.N(last.List.P99Ms, "F1"), Ratio(last.List.P99Ms, first.List.P99Ms), "(reported)");
+        // What is left of a listing once Azurite's own scan of the index table is taken off: the app's share, which Azure's indexed query keeps.
+        double Share(SizeResult r) => Math.Max(0, r.List.P50Ms - r.Floor.QueryMs);
+        report.Row($"ledger: list by meeting p50 less Azurite's own query p50 ms (the part that is not Azurite's scan), {versus}", Report.N(Share(first), "F1"), Report.N(Share(last), "F1"), Ratio(Share(last), Share(first)), "~1.0");
     }
 
     private static async Task<SeedResult> SeedAsync(WebApplication app, StorageRequestCounter counter, History history, int count)
@@ -521,6 +524,7 @@ public sealed class StorageRequestTally
 public sealed partial class StorageRequestCounter(IReadOnlyDictionary<string, string> labels)
 {
     private readonly AsyncLocal<StorageRequestTally?> _current = new();
+    private volatile StorageRequestTally? _everything;
 
     /// <summary>Like <see cref="StorageClients.Create"/> for a connection string, plain-text queue messages included.</summary>
     public StorageClients CreateClients(string connectionString)
@@ -540,9 +544,16 @@ public sealed partial class StorageRequestCounter(IReadOnlyDictionary<string, st
         return new Scope(() => _current.Value = previous);
     }
 
+    /// <summary>Counts into <paramref name="tally"/> every request these clients send, from any flow, until disposed: for work the host's own triggers do.</summary>
+    public IDisposable CountingEverything(StorageRequestTally tally)
+    {
+        _everything = tally;
+        return new Scope(() => _everything = null);
+    }
+
     private void Record(Request request, bool queue)
     {
-        if (_current.Value is not { } tally)
+        if ((_current.Value ?? _everything) is not { } tally)
         {
             return;
         }
