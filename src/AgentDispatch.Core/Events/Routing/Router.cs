@@ -53,20 +53,7 @@ public sealed class Router
         ArgumentNullException.ThrowIfNull(options);
         errors = [];
         var rules = new List<CompiledRule>();
-        var all = options.Rules.Select((r, i) => (Rule: r, Path: $"Routing:Rules:{i}")).ToList();
-        if (options.RulesFile is { Length: > 0 } file)
-        {
-            try
-            {
-                var fromFile = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false).Build().Get<RoutingOptions>()?.Rules ?? [];
-                all.AddRange(fromFile.Select((r, i) => (Rule: r, Path: $"Routing:RulesFile ({Path.GetFileName(file)}) Rules:{i}")));
-            }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException or UnauthorizedAccessException)
-            {
-                errors.Add($"Routing:RulesFile could not be read: {ex.Message}");
-            }
-        }
-
+        var all = Entries(options, errors);
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (rule, path) in all)
         {
@@ -83,6 +70,39 @@ public sealed class Router
         }
 
         return rules;
+    }
+
+    /// <summary>The rules of the settings, in order: <c>Routing:Rules</c>, then those of <c>Routing:RulesFile</c>, each with the setting it is at.</summary>
+    public static IReadOnlyList<(RoutingRuleOptions Rule, string Path)> Entries(RoutingOptions options, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(errors);
+        var all = options.Rules.Select((r, i) => (Rule: r, Path: $"Routing:Rules:{i}")).ToList();
+        if (options.RulesFile is { Length: > 0 } file)
+        {
+            try
+            {
+                var fromFile = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false).Build().Get<RoutingOptions>()?.Rules ?? [];
+                all.AddRange(fromFile.Select((r, i) => (Rule: r, Path: $"Routing:RulesFile ({Path.GetFileName(file)}) Rules:{i}")));
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                errors.Add($"Routing:RulesFile could not be read: {ex.Message}");
+            }
+        }
+
+        return all;
+    }
+
+    /// <summary>
+    /// The first rule matching <paramref name="meetingEvent"/>: the settings' rules first, then
+    /// <paramref name="more"/> (the rules added through the API), in order.
+    /// </summary>
+    /// <exception cref="RegexMatchTimeoutException">As for <see cref="Match(MeetingEvent, string)"/>.</exception>
+    public Route? Match(MeetingEvent meetingEvent, string meetingId, IReadOnlyList<CompiledRule> more)
+    {
+        ArgumentNullException.ThrowIfNull(more);
+        return Match(meetingEvent, meetingId) ?? more.FirstOrDefault(rule => rule.Matches(meetingEvent))?.Render(meetingEvent, meetingId);
     }
 
     /// <summary>One rule ready to match: sets for names, regular expressions with a time limit for untrusted text.</summary>
