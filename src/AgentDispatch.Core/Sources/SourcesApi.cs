@@ -345,13 +345,16 @@ public sealed class SourcesApi(
             return (null, NotFound(kind, name));
         }
 
-        if (!string.IsNullOrEmpty(ifMatch) && ifMatch.Trim() != "*" && ifMatch.Trim() != stored.ETag)
+        if (!string.IsNullOrEmpty(ifMatch) && ifMatch.Trim() != "*" && Opaque(ifMatch) != Opaque(stored.ETag))
         {
             return (null, ETagMismatch(kind));
         }
 
         return (stored, null);
     }
+
+    /// <summary>An ETag without its weak marker: Table ETags are weak (<c>W/"…"</c>), and clients often send only the quoted part back.</summary>
+    private static string Opaque(string etag) => etag.Trim() is var t && t.StartsWith("W/", StringComparison.Ordinal) ? t[2..] : t;
 
     private async Task<CalendarSync?> SyncAsync(StoredSource source, CancellationToken cancellationToken)
         => source.Kind == SourceKind.Calendar ? await store.GetSyncAsync(source.Name, cancellationToken).ConfigureAwait(false) : null;
