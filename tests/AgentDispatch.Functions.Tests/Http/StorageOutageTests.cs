@@ -46,6 +46,7 @@ public sealed class StorageOutageTests : IAsyncLifetime
             ["Webhooks:Calendly:Secret"] = CalendlyKey,
             ["Webhooks:CalCom:Secret"] = CalComSecret,
             ["Webhooks:Standard:Secret"] = StandardSecret,
+            ["Sources:DataKey"] = "outage-tests-sources-data-key-0123456789",
         });
     }
 
