@@ -16,7 +16,7 @@ public sealed record CalendarView(
     string DefinedIn,
     DateTimeOffset? CreatedAt,
     DateTimeOffset? UpdatedAt,
-    string? ETag,
+    [property: JsonPropertyName("etag")] string? ETag,
     DateTimeOffset? LastAttemptAt,
     DateTimeOffset? LastSyncAt,
     string? LastError,
@@ -35,7 +35,7 @@ public sealed record ScheduleView(
     string DefinedIn,
     DateTimeOffset? CreatedAt,
     DateTimeOffset? UpdatedAt,
-    string? ETag);
+    [property: JsonPropertyName("etag")] string? ETag);
 
 public sealed record RuleView(
     string Name,
@@ -54,7 +54,7 @@ public sealed record RuleView(
     string DefinedIn,
     DateTimeOffset? CreatedAt,
     DateTimeOffset? UpdatedAt,
-    string? ETag);
+    [property: JsonPropertyName("etag")] string? ETag);
 
 public sealed record CalendarList(IReadOnlyList<CalendarView> Items);
 
