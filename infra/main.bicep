@@ -61,6 +61,9 @@ param calComWebhookSecretName string = 'calcom-webhook-secret'
 @description('Vault secret holding the Standard Webhooks secret, whsec_... (Webhooks__Standard__SecretName).')
 param standardWebhookSecretName string = 'standard-webhook-secret'
 
+@description('Vault secret holding the data key that encrypts the feed URLs of calendars added through the API (Sources__DataKeySecretName): at least 32 characters of random text, put in by hand like the other secrets; add a new version to rotate it.')
+param sourcesDataKeySecretName string = 'sources-data-key'
+
 @description('Queue of dispatch requests from other apps (DISPATCH_REQUESTS_QUEUE); its -poison queue is created too.')
 param requestsQueueName string = 'agent-dispatch-requests'
 
@@ -84,6 +87,9 @@ param notificationsQueueName string = 'agent-dispatch-notifications'
 
 @description('Table of status-event deliveries that gave up (Notifications__FailedTable).')
 param notificationFailuresTableName string = 'AgentDispatchNotificationFailures'
+
+@description('Table of the calendars, schedules and routing rules added through the API (Sources__Table).')
+param sourcesTableName string = 'AgentDispatchSources'
 
 @description('NCRONTAB schedule of the sweep, in UTC (DISPATCH_SWEEP_SCHEDULE).')
 param dispatchSweepSchedule string = '0 * * * * *'
@@ -167,6 +173,8 @@ var appSettings = union(
     Confirmation__OnNotJoined: 'Redispatch'
     Confirmation__MaxRedispatches: '2'
     Notifications__FailedTable: notificationFailuresTableName
+    Sources__Table: sourcesTableName
+    Sources__DataKeySecretName: sourcesDataKeySecretName
     Notifications__RetryFor: '1.00:00:00'
     Webhooks__Calendly__SecretName: calendlySigningKeySecretName
     Webhooks__CalCom__SecretName: calComWebhookSecretName
@@ -222,6 +230,7 @@ module storage 'app/storage.bicep' = {
     ledgerIndexTableName: ledgerIndexTableName
     ledgerTimelineTableName: ledgerTimelineTableName
     notificationFailuresTableName: notificationFailuresTableName
+    sourcesTableName: sourcesTableName
   }
 }
 

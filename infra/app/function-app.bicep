@@ -60,7 +60,7 @@ param maximumInstanceCount int
 param instanceMemoryMB int
 
 // Never deployed as settings, whatever extraAppSettings says: secrets in plain settings (the VideoSDK
-// token and the webhook signing secrets live in Key Vault), a key-based storage connection string
+// token, the webhook signing secrets and the sources' data key live in Key Vault), a key-based storage connection string
 // (shared keys are off; the identity-based AzureWebJobsStorage__* settings are used), and
 // FUNCTIONS_WORKER_RUNTIME, which a Flex Consumption site refuses: its runtime is
 // functionAppConfig.runtime below. App setting names are case-insensitive, hence the lower case.
@@ -70,6 +70,7 @@ var forbiddenSettings = [
   'webhooks__calendly__secret'
   'webhooks__calcom__secret'
   'webhooks__standard__secret'
+  'sources__datakey'
   'azurewebjobsstorage'
   'functions_worker_runtime'
 ]

@@ -5,6 +5,7 @@ using AgentDispatch.Confirmation;
 using AgentDispatch.Dispatch;
 using AgentDispatch.Events;
 using AgentDispatch.Schedules;
+using AgentDispatch.Sources;
 using AgentDispatch.Jobs;
 using AgentDispatch.Notifications;
 using AgentDispatch.Requests;
@@ -84,6 +85,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         services.AddMeetingEvents();
         services.AddSchedules();
         services.AddCalendarFeeds();
+        services.AddRuntimeSources();
         services.TryAddSingleton<Calendars.CalendarPoller>();
         // Takes the notification backlog when one is registered, and shows "not configured" without it.
         services.TryAddSingleton<Status.StatusReader>();

@@ -206,6 +206,10 @@ public static partial class DevHostApplication
         ["Logging:LogLevel:Polly"] = "Warning",
         // Subscribers of a local run live on this machine (loopback); in Azure private addresses stay refused.
         ["Notifications:AllowPrivateNetworks"] = "true",
+        // Encrypts the feed URLs of calendars added through the API in the local (Azurite) table. Not a
+        // secret: it protects only local data. In Azure the key is a Key Vault secret (Sources:DataKeySecretName),
+        // and Sources__DataKey is refused as an app setting.
+        ["Sources:DataKey"] = "dev-host-only-sources-data-key-not-a-secret",
     });
 
     /// <summary>The function behind <c>POST /api/webhooks/videosdk</c>, where the emulator's webhooks go.</summary>

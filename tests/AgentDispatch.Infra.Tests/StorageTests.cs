@@ -63,7 +63,7 @@ public sealed class StorageTests
         Assert.Contains("other-wake-poison", queues);
     }
 
-    private static readonly string[] TableSettings = ["Jobs__LedgerTable", "Jobs__IndexTable", "Jobs__TimelineTable", "Notifications__FailedTable"];
+    private static readonly string[] TableSettings = ["Jobs__LedgerTable", "Jobs__IndexTable", "Jobs__TimelineTable", "Notifications__FailedTable", "Sources__Table"];
 
     [Fact]
     public void Tables_AreTheLedgerItsIndexesAndTheNotificationDeadLettersTheSettingsName()

@@ -23,7 +23,10 @@ public sealed class CalendarFeedFetcher(
     TimeProvider time,
     ILogger<CalendarFeedFetcher> logger)
 {
-    public async Task<string> FetchAsync(CalendarFeedOptions feed, CancellationToken cancellationToken)
+    /// <param name="logFailure">
+    /// False for the poller, which logs a failing feed once per change of state rather than at every poll.
+    /// </param>
+    public async Task<string> FetchAsync(CalendarFeedOptions feed, CancellationToken cancellationToken, bool logFailure = true)
     {
         ArgumentNullException.ThrowIfNull(feed);
         var settings = options.Value;
@@ -50,26 +53,30 @@ public sealed class CalendarFeedFetcher(
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw Failed(feed, new CalendarFeedException(
-                feed.Name, $"no complete answer within {settings.FetchTimeout.TotalSeconds:0.###} s (Calendars:FetchTimeout).", isTransient: true, ex));
+                feed.Name, $"no complete answer within {settings.FetchTimeout.TotalSeconds:0.###} s (Calendars:FetchTimeout).", isTransient: true, ex), logFailure);
         }
         catch (HttpRequestException ex)
         {
             // The message says what failed on the network (and at most the host), never the path or query.
-            throw Failed(feed, new CalendarFeedException(feed.Name, $"the request failed ({ex.HttpRequestError}).", isTransient: true, ex));
+            throw Failed(feed, new CalendarFeedException(feed.Name, $"the request failed ({ex.HttpRequestError}).", isTransient: true, ex), logFailure);
         }
         catch (IOException ex)
         {
-            throw Failed(feed, new CalendarFeedException(feed.Name, "the connection broke while the feed was being read.", isTransient: true, ex));
+            throw Failed(feed, new CalendarFeedException(feed.Name, "the connection broke while the feed was being read.", isTransient: true, ex), logFailure);
         }
         catch (CalendarFeedException ex)
         {
-            throw Failed(feed, ex);
+            throw Failed(feed, ex, logFailure);
         }
     }
 
-    private CalendarFeedException Failed(CalendarFeedOptions feed, CalendarFeedException exception)
+    private CalendarFeedException Failed(CalendarFeedOptions feed, CalendarFeedException exception, bool log)
     {
-        Log.FeedFailed(logger, feed.Name, exception.IsTransient, exception.Reason);
+        if (log)
+        {
+            Log.FeedFailed(logger, feed.Name, exception.IsTransient, exception.Reason);
+        }
+
         return exception;
     }
 

@@ -41,7 +41,7 @@ public sealed class CalendarFeedOptions
 /// </summary>
 internal sealed class CalendarOptionsValidator(IConfiguration configuration) : IValidateOptions<CalendarOptions>
 {
-    internal const int MaxNameLength = 64;
+    public const int MaxNameLength = 64;
 
     public ValidateOptionsResult Validate(string? name, CalendarOptions options)
     {
@@ -52,46 +52,17 @@ internal sealed class CalendarOptionsValidator(IConfiguration configuration) : I
         for (var i = 0; i < options.Feeds.Count; i++)
         {
             var feed = options.Feeds[i];
-            var setting = $"{CalendarOptions.Section}:Feeds:{i}";
-            SettingChecks.RejectUnresolvedReference(failures, $"{setting}:Name", feed.Name);
-            SettingChecks.RejectUnresolvedReference(failures, $"{setting}:Url", feed.Url);
-            SettingChecks.RejectUnresolvedReference(failures, $"{setting}:UrlSecretName", feed.UrlSecretName);
-
-            if (!IsValidName(feed.Name))
+            var problems = FieldProblems.ForSettings($"{CalendarOptions.Section}:Feeds:{i}", failures);
+            CheckFeed(feed, vaultConfigured, problems);
+            if (IsValidName(feed.Name))
             {
-                failures.Add($"{setting}:Name must be 1-{MaxNameLength} letters, digits, '-' or '_' (it is part of every job key made from the feed).");
-            }
-            else if (firstUse.TryGetValue(feed.Name, out var earlier))
-            {
-                failures.Add($"{setting}:Name '{feed.Name}' is also the name of {CalendarOptions.Section}:Feeds:{earlier}: feed names must be unique (ignoring case).");
-            }
-            else
-            {
-                firstUse[feed.Name] = i;
-            }
-
-            var hasUrl = !string.IsNullOrWhiteSpace(feed.Url);
-            var hasSecret = !string.IsNullOrWhiteSpace(feed.UrlSecretName);
-            if (hasUrl == hasSecret)
-            {
-                failures.Add($"{setting} must set exactly one of Url (the feed's URL) and UrlSecretName (a Key Vault secret holding it).");
-            }
-
-            if (hasUrl && !IsKeyVaultReference(feed.Url) && !CalendarFeedUrls.TryParseAllowed(feed.Url, out _))
-            {
-                failures.Add($"{setting}:Url must be an absolute https URL (plain http is allowed only for a loopback host such as 127.0.0.1, for tests and local runs).");
-            }
-
-            if (hasSecret && !IsKeyVaultReference(feed.UrlSecretName))
-            {
-                if (!IsValidSecretName(feed.UrlSecretName!))
+                if (firstUse.TryGetValue(feed.Name, out var earlier))
                 {
-                    failures.Add($"{setting}:UrlSecretName must be a Key Vault secret name: 1-127 letters, digits and '-'.");
+                    problems.Add("Name", $"'{feed.Name}' is also the name of {CalendarOptions.Section}:Feeds:{earlier}: feed names must be unique (ignoring case).");
                 }
-
-                if (!vaultConfigured)
+                else
                 {
-                    failures.Add($"{setting}:UrlSecretName needs KeyVault:VaultUri: the feed's URL is read from that vault.");
+                    firstUse[feed.Name] = i;
                 }
             }
         }
@@ -114,13 +85,54 @@ internal sealed class CalendarOptionsValidator(IConfiguration configuration) : I
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    internal static bool IsValidName(string? name)
+    /// <summary>
+    /// The checks of one feed, wherever it is defined: app settings at start-up, or the body of
+    /// <c>POST /api/calendars</c>. Messages never repeat a URL.
+    /// </summary>
+    /// <param name="vaultConfigured">Whether <c>KeyVault:VaultUri</c> is set, for feeds whose URL is a Key Vault secret.</param>
+    public static void CheckFeed(CalendarFeedOptions feed, bool vaultConfigured, FieldProblems problems)
+    {
+        ArgumentNullException.ThrowIfNull(feed);
+        ArgumentNullException.ThrowIfNull(problems);
+        SettingChecks.RejectUnresolvedReference(problems, "Name", feed.Name);
+        SettingChecks.RejectUnresolvedReference(problems, "Url", feed.Url);
+        SettingChecks.RejectUnresolvedReference(problems, "UrlSecretName", feed.UrlSecretName);
+
+        if (!IsValidName(feed.Name))
+        {
+            problems.Add("Name", $"must be 1-{MaxNameLength} letters, digits, '-' or '_' (it is part of every job key made from the feed).");
+        }
+
+        var hasUrl = !string.IsNullOrWhiteSpace(feed.Url);
+        var hasSecret = !string.IsNullOrWhiteSpace(feed.UrlSecretName);
+        if (hasUrl == hasSecret)
+        {
+            problems.Add(null, "must set exactly one of Url (the feed's URL) and UrlSecretName (a Key Vault secret holding it).");
+        }
+
+        // A reference is reported once, by RejectUnresolvedReference, instead of again as a bad URL or secret name.
+        if (hasUrl && !SettingChecks.IsReference(problems, feed.Url) && !CalendarFeedUrls.TryParseAllowed(feed.Url, out _))
+        {
+            problems.Add("Url", "must be an absolute https URL (plain http is allowed only for a loopback host such as 127.0.0.1, for tests and local runs).");
+        }
+
+        if (hasSecret && !SettingChecks.IsReference(problems, feed.UrlSecretName))
+        {
+            if (!IsValidSecretName(feed.UrlSecretName!))
+            {
+                problems.Add("UrlSecretName", "must be a Key Vault secret name: 1-127 letters, digits and '-'.");
+            }
+
+            if (!vaultConfigured)
+            {
+                problems.Add("UrlSecretName", "needs KeyVault:VaultUri: the feed's URL is read from that vault.");
+            }
+        }
+    }
+
+    public static bool IsValidName(string? name)
         => name is { Length: > 0 and <= MaxNameLength } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     private static bool IsValidSecretName(string name)
         => name.Length is > 0 and <= 127 && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
-
-    // Reported once, by RejectUnresolvedReference, instead of again as a bad URL or secret name.
-    private static bool IsKeyVaultReference(string? value)
-        => value is not null && value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
 }

@@ -18,6 +18,18 @@ internal static partial class Log
     [LoggerMessage(EventId = 803, EventName = "FeedFailed", Level = LogLevel.Error, Message = "Calendar feed {Feed} failed this poll; its other work goes on and the next poll tries again")]
     public static partial void PollFailed(ILogger logger, string feed, Exception exception);
 
+    [LoggerMessage(804, LogLevel.Debug, "Calendar feed {Feed} skipped this poll again, its jobs left as they are: {Reason}")]
+    public static partial void FeedStillSkipped(ILogger logger, string feed, string reason);
+
+    [LoggerMessage(805, LogLevel.Information, "Calendar feed {Feed} is syncing again")]
+    public static partial void FeedRecovered(ILogger logger, string feed);
+
+    [LoggerMessage(806, LogLevel.Warning, "The calendars added through the API could not be read ({Error}); this poll covers the settings' feeds only")]
+    public static partial void RuntimeFeedsUnreadable(ILogger logger, string error, Exception exception);
+
+    [LoggerMessage(807, LogLevel.Warning, "Calendar feed {Feed}: its sync state could not be recorded ({Error}); the poll itself went on")]
+    public static partial void SyncNotRecorded(ILogger logger, string feed, string error);
+
     [LoggerMessage(820, LogLevel.Information, "Calendar feed {Feed} fetched: {Bytes} bytes, HTTP {Status}, in {ElapsedMs} ms")]
     public static partial void FeedFetched(ILogger logger, string feed, int bytes, int status, long elapsedMs);
 

@@ -23,6 +23,8 @@ public static class AppSettings
         "Webhooks__Calendly__SecretName",
         "Webhooks__CalCom__SecretName",
         "Webhooks__Standard__SecretName",
+        "Sources__Table",
+        "Sources__DataKeySecretName",
     ];
 
     /// <summary>Settings that must never appear in a deployment: a secret in plain settings, or a key-based connection.</summary>
@@ -32,6 +34,7 @@ public static class AppSettings
         "Webhooks__Calendly__Secret",
         "Webhooks__CalCom__Secret",
         "Webhooks__Standard__Secret",
+        "Sources__DataKey",
         StorageClients.ConnectionName,
     ];
 }

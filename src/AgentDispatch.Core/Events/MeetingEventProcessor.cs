@@ -24,7 +24,8 @@ public sealed partial class MeetingEventProcessor(
     MeetingIdFinder meetingIds,
     Microsoft.Extensions.Options.IOptions<JobsOptions> jobsOptions,
     TimeProvider time,
-    ILogger<MeetingEventProcessor> logger)
+    ILogger<MeetingEventProcessor> logger,
+    Sources.SourceCatalog? catalog = null)
 {
     public async Task<EventResult> ProcessAsync(MeetingEvent meetingEvent, SourceChange change, CancellationToken cancellationToken)
     {
@@ -61,10 +62,13 @@ public sealed partial class MeetingEventProcessor(
             return await NoLongerRoutedAsync(e, change, "no VideoSDK meeting id was found in the event (meeting id, join URL, location or description)", cancellationToken).ConfigureAwait(false);
         }
 
+        // The rules added through the API, after the settings' ones. Unreadable, the event fails (and is
+        // retried by its source, or at the next poll): routing without them could cancel a job they would keep.
+        var runtimeRules = catalog is null ? [] : (await catalog.GetAsync(cancellationToken).ConfigureAwait(false)).Rules;
         Route? route;
         try
         {
-            route = router.Match(e, meetingId);
+            route = router.Match(e, meetingId, runtimeRules);
         }
         catch (RegexMatchTimeoutException)
         {
@@ -74,7 +78,7 @@ public sealed partial class MeetingEventProcessor(
 
         if (route is null)
         {
-            return await NoLongerRoutedAsync(e, change, router.Count == 0 ? "no routing rules are configured" : "no routing rule matched the event", cancellationToken).ConfigureAwait(false);
+            return await NoLongerRoutedAsync(e, change, router.Count + runtimeRules.Count == 0 ? "no routing rules are configured" : "no routing rule matched the event", cancellationToken).ConfigureAwait(false);
         }
 
         var dispatchAt = start - route.LeadTime;

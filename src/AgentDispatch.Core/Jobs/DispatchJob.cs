@@ -43,7 +43,13 @@ public static class CancelReasons
     /// <summary>Cancelled through the API: final, no source revives it.</summary>
     public const string Api = "api";
 
-    public static bool Revivable(DispatchJob job) => job is { State: JobState.Cancelled, CancelReason: Rescheduled or Source };
+    /// <summary>Cancelled because its calendar or schedule was deleted through the API: final, so a poll or run that still saw the source cannot bring it back.</summary>
+    public const string SourceDeleted = "source-deleted";
+
+    /// <summary>Cancelled because its schedule was changed through the API: the next run makes it again from the new definition, if the occurrence is still in it.</summary>
+    public const string SourceChanged = "source-changed";
+
+    public static bool Revivable(DispatchJob job) => job is { State: JobState.Cancelled, CancelReason: Rescheduled or Source or SourceChanged };
 }
 
 /// <summary>Where a dispatch request came from.</summary>

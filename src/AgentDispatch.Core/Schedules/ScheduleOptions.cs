@@ -65,8 +65,12 @@ public sealed class ScheduleSettings
     /// <summary>The entry's key under <c>Schedules:</c> (its index, for a list).</summary>
     public required string Key { get; init; }
 
-    /// <summary>Where the entry is configured, e.g. <c>Schedules:0</c>; every error message starts with it.</summary>
-    public string Path => $"{ScheduleOptions.Section}:{Key}";
+    /// <summary>Where the entry is configured, e.g. <c>Schedules:0</c> (or <c>/api/schedules/standup</c>); every settings error message starts with it.</summary>
+    public string Path
+    {
+        get => field ?? $"{ScheduleOptions.Section}:{Key}";
+        init;
+    }
 
     /// <summary>True when the entry is one value rather than a section of settings.</summary>
     public bool IsSingleValue { get; init; }

@@ -52,19 +52,30 @@ public static class ScheduleParser
 
     private static Schedule? Parse(ScheduleSettings entry, List<string> failures)
     {
-        var path = entry.Path;
         if (entry.IsSingleValue)
         {
-            failures.Add($"{path} must be a section of settings ({path}:Cron, {path}:AgentId, ...), not one value.");
+            failures.Add($"{entry.Path} must be a section of settings ({entry.Path}:Cron, {entry.Path}:AgentId, ...), not one value.");
             return null;
         }
 
         foreach (var unknown in entry.UnknownSettings)
         {
-            failures.Add($"{path}:{unknown} is not a setting of a schedule; they are {string.Join(", ", ScheduleSettings.Known)}.");
+            failures.Add($"{entry.Path}:{unknown} is not a setting of a schedule; they are {string.Join(", ", ScheduleSettings.Known)}.");
         }
 
-        var before = failures.Count;
+        return Parse(entry, FieldProblems.ForSettings(entry.Path, failures));
+    }
+
+    /// <summary>
+    /// The checks of one schedule, wherever it is defined: app settings at start-up, or the body of
+    /// <c>POST /api/schedules</c>. Null when anything is wrong, each problem reported to <paramref name="problems"/>.
+    /// </summary>
+    public static Schedule? Parse(ScheduleSettings entry, FieldProblems problems)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(problems);
+        var path = entry.Path;
+        var before = problems.Count;
         var name = Read(entry.Name, "Name") ?? entry.Key;
         var cronText = Read(entry.Cron, "Cron");
         var timeZoneId = Read(entry.TimeZone, "TimeZone") ?? "UTC";
@@ -76,7 +87,7 @@ public static class ScheduleParser
 
         if (!IsReference(entry.Name) && (name.Length is 0 or > MaxNameLength || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
         {
-            failures.Add($"{path}:Name must be 1-{MaxNameLength} letters, digits, '-' or '_' (it is part of every job key)"
+            problems.Add("Name", $"must be 1-{MaxNameLength} letters, digits, '-' or '_' (it is part of every job key)"
                 + (entry.Name is null ? $"; with no Name the entry's key '{entry.Key}' is used." : "."));
         }
 
@@ -85,40 +96,38 @@ public static class ScheduleParser
         {
             if (!IsReference(entry.Cron))
             {
-                failures.Add($"{path}:Cron is required: a cron expression such as '0 9 * * 1-5' (09:00 on weekdays).");
+                problems.Add("Cron", "is required: a cron expression such as '0 9 * * 1-5' (09:00 on weekdays).");
             }
         }
         else if (!CronParser.TryParse(cronText, out expression, out var cronError))
         {
-            failures.Add($"{path}:Cron is not a valid cron expression: {cronError}");
+            problems.Add("Cron", $"is not a valid cron expression: {cronError}");
         }
 
         var timeZone = TimeZoneLookup.Find(timeZoneId);
         if (timeZone is null && !IsReference(entry.TimeZone))
         {
-            failures.Add($"{path}:TimeZone '{timeZoneId}' is not a time zone this machine knows: use an IANA id such as Europe/Berlin (or UTC, the default).");
+            problems.Add("TimeZone", $"'{timeZoneId}' is not a time zone this machine knows: use an IANA id such as Europe/Berlin (or UTC, the default).");
         }
 
+        // Named by setting here; the problems name them as their caller does.
         var errors = new RequestErrors();
-        var meetingId = RequiredId(meetingText, entry.MeetingId, $"{path}:MeetingId", errors);
-        var agentId = RequiredId(agentText, entry.AgentId, $"{path}:AgentId", errors);
-        var versionId = versionText is null ? null : JsonFields.CheckId(versionText, $"{path}:VersionId", errors);
-        var metadata = ReadMetadata(entry, metadataText, $"{path}:Metadata", errors);
-        foreach (var (field, messages) in errors.ToDictionary())
-        {
-            failures.AddRange(messages.Select(message => $"{field} {message}"));
-        }
+        var meetingId = RequiredId(meetingText, entry.MeetingId, "MeetingId", errors);
+        var agentId = RequiredId(agentText, entry.AgentId, "AgentId", errors);
+        var versionId = versionText is null ? null : JsonFields.CheckId(versionText, "VersionId", errors);
+        var metadata = ReadMetadata(entry, metadataText, "Metadata", errors);
+        problems.AddAll(errors);
 
         TimeSpan? window = null;
         if (windowText is not null)
         {
             if (!TimeSpan.TryParse(windowText, CultureInfo.InvariantCulture, out var parsed))
             {
-                failures.Add($"{path}:Window must be a time span such as 00:15:00.");
+                problems.Add("Window", "must be a time span such as 00:15:00.");
             }
             else if (parsed <= TimeSpan.Zero || parsed > MaxWindow)
             {
-                failures.Add($"{path}:Window must be positive and at most {MaxWindow:c}.");
+                problems.Add("Window", $"must be positive and at most {MaxWindow:c}.");
             }
             else
             {
@@ -126,7 +135,7 @@ public static class ScheduleParser
             }
         }
 
-        return failures.Count > before || expression is null || timeZone is null || meetingId is null || agentId is null
+        return problems.Count > before || expression is null || timeZone is null || meetingId is null || agentId is null
             ? null
             : new Schedule(name, path, cronText!.Trim(), expression, timeZone, new DispatchRequest(meetingId, agentId, metadata, versionId), window);
 
@@ -139,27 +148,27 @@ public static class ScheduleParser
                 return null;
             }
 
-            var count = failures.Count;
-            SettingChecks.RejectUnresolvedReference(failures, $"{path}:{setting}", value);
-            return failures.Count > count ? null : value;
+            var count = problems.Count;
+            SettingChecks.RejectUnresolvedReference(problems, setting, value);
+            return problems.Count > count ? null : value;
         }
-    }
 
-    private static bool IsReference(string? value) => value?.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase) == true;
+        bool IsReference(string? value) => SettingChecks.IsReference(problems, value);
 
-    private static string? RequiredId(string? text, string? raw, string field, RequestErrors errors)
-    {
-        if (text is not null)
+        string? RequiredId(string? text, string? raw, string field, RequestErrors errors)
         {
-            return JsonFields.CheckId(text, field, errors);
-        }
+            if (text is not null)
+            {
+                return JsonFields.CheckId(text, field, errors);
+            }
 
-        if (!IsReference(raw))
-        {
-            errors.Add(field, "is required.");
-        }
+            if (!IsReference(raw))
+            {
+                errors.Add(field, "is required.");
+            }
 
-        return null;
+            return null;
+        }
     }
 
     private static JsonElement? ReadMetadata(ScheduleSettings entry, string? text, string field, RequestErrors errors)

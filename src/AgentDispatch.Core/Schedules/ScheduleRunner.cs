@@ -1,4 +1,5 @@
 using AgentDispatch.Jobs;
+using AgentDispatch.Sources;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,10 +32,23 @@ public sealed class ScheduleRunner
     private readonly IOptions<JobsOptions> _jobsOptions;
     private readonly TimeProvider _time;
     private readonly ILogger<ScheduleRunner> _logger;
+    private readonly SourceCatalog? _catalog;
+    private readonly SourceJobs? _sourceJobs;
 
-    public ScheduleRunner(IOptions<ScheduleOptions> options, DispatchJobService jobs, IOptions<JobsOptions> jobsOptions, TimeProvider time, ILogger<ScheduleRunner> logger)
+    /// <param name="catalog">The schedules added through the API, read at every run; null: the settings' only.</param>
+    /// <param name="sourceJobs">Revives the jobs a change of a runtime schedule cancelled, with the new definition.</param>
+    public ScheduleRunner(
+        IOptions<ScheduleOptions> options,
+        DispatchJobService jobs,
+        IOptions<JobsOptions> jobsOptions,
+        TimeProvider time,
+        ILogger<ScheduleRunner> logger,
+        SourceCatalog? catalog = null,
+        SourceJobs? sourceJobs = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _catalog = catalog;
+        _sourceJobs = sourceJobs;
         _jobs = jobs;
         _jobsOptions = jobsOptions;
         _time = time;
@@ -55,13 +69,22 @@ public sealed class ScheduleRunner
         }
     }
 
+    /// <summary>The schedules of the settings; those added through the API are read at each run.</summary>
     public IReadOnlyList<Schedule> Schedules { get; }
 
     public async Task<ScheduleTickReport> TickAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         int created = 0, existing = 0, skipped = 0, failed = 0;
-        foreach (var schedule in Schedules)
+        var schedules = Schedules;
+        if (_catalog is not null)
+        {
+            // Unreadable runtime schedules fail the run (the timer's next run tries again); the settings'
+            // ones are not held up by it, since their occurrences are submitted in later runs all the same.
+            schedules = [.. Schedules, .. (await _catalog.GetAsync(cancellationToken).ConfigureAwait(false)).Schedules];
+        }
+
+        foreach (var schedule in schedules)
         {
             var window = schedule.Window ?? _jobsOptions.Value.DefaultWindow;
 
@@ -110,13 +133,25 @@ public sealed class ScheduleRunner
 
         // Each occurrence is seen by many runs before it is due. A point read answers those; a repeated
         // submit would also be safe, but would queue another wake-up for the job on every run.
-        if (await _jobs.GetAsync(JobIds.ForKey(key), cancellationToken).ConfigureAwait(false) is not null)
+        var notAfter = occurrence + window;
+        var request = new DispatchJobRequest(schedule.Dispatch, occurrence, notAfter) { SourceKey = key, Origin = schedule.Origin };
+        if (await _jobs.GetAsync(JobIds.ForKey(key), cancellationToken).ConfigureAwait(false) is { } found)
         {
+            if (found is { State: JobState.Cancelled, CancelReason: CancelReasons.SourceChanged } && _sourceJobs is not null)
+            {
+                // Cancelled by a change of its runtime schedule: the occurrence is still in the schedule,
+                // so its job goes out after all, as the schedule now says.
+                var revived = await _sourceJobs.ScheduleAsync(request, JobSources.Schedule, SourceChange.None, cancellationToken).ConfigureAwait(false);
+                if (revived.Status == SourceJobStatus.Moved)
+                {
+                    Log.Created(_logger, schedule.Name, revived.Job!.Id, occurrence, notAfter);
+                    return SubmitStatus.Created;
+                }
+            }
+
             return SubmitStatus.Duplicate;
         }
 
-        var notAfter = occurrence + window;
-        var request = new DispatchJobRequest(schedule.Dispatch, occurrence, notAfter) { SourceKey = key, Origin = schedule.Origin };
         var result = await _jobs.SubmitAsync(request, JobSources.Schedule, cancellationToken, dispatchInline: false).ConfigureAwait(false);
         switch (result.Status)
         {

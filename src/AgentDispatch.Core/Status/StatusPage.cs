@@ -348,7 +348,10 @@ public static class StatusPage
         }
 
         html.Append("</ul></dd><dt>Calendar feeds</dt><dd>");
-        List(html, c.CalendarFeeds.Select(f => $"<li data-feed=\"{E(f.Name)}\">{E(f.Name)} <span class=\"muted\">(URL {(f.Kind == "key-vault" ? "from Key Vault" : "in settings")})</span></li>"));
+        List(html, c.CalendarFeeds.Select(f =>
+            $"<li data-feed=\"{E(f.Name)}\">{E(f.Name)} <span class=\"muted\">({f.Kind switch { "key-vault" => "URL from Key Vault", "api" => "added through the API", _ => "URL in settings" }})</span>"
+            + (f.LastError is { } error ? $" <span class=\"bad\" data-feed-error>last poll: {E(error)}</span>" : "")
+            + "</li>"));
         html.Append("</dd><dt>Schedules</dt><dd>");
         List(html, c.Schedules.Select(s => $"<li data-schedule=\"{E(s.Name)}\">{E(s.Name)} <span class=\"muted\"><code>{E(s.Cron)}</code> {E(s.TimeZone)}</span></li>"));
         html.Append("</dd><dt>Status events</dt><dd>");

@@ -49,6 +49,7 @@ public sealed class StatusReader
     private readonly IOptions<NotificationsOptions> _notifications;
     private readonly TimeProvider _time;
     private readonly ILogger<StatusReader> _logger;
+    private readonly Sources.SourceStore? _sources;
 
     /// <param name="backlog">Optional: without one, the page says notifications are not configured.</param>
     public StatusReader(
@@ -62,8 +63,10 @@ public sealed class StatusReader
         IOptions<NotificationsOptions> notifications,
         TimeProvider time,
         ILogger<StatusReader> logger,
-        INotificationBacklog? backlog = null)
+        INotificationBacklog? backlog = null,
+        Sources.SourceStore? sources = null)
     {
+        _sources = sources;
         _ledger = ledger;
         _tokens = tokens;
         _webhooks = webhooks;
@@ -114,7 +117,7 @@ public sealed class StatusReader
             Latest = latest.Select(View).ToList(),
             Counts = counts,
             Backlog = await backlog.ConfigureAwait(false),
-            Configuration = Configuration(),
+            Configuration = await WithRuntimeSourcesAsync(Configuration(), cancellationToken).ConfigureAwait(false),
         };
     }
 
@@ -158,6 +161,30 @@ public sealed class StatusReader
             Log.BacklogUnreadable(_logger, ex.GetType().Name, ex);
             return new StatusBacklog(null, $"could not be read ({ex.GetType().Name})");
         }
+    }
+
+    /// <summary>
+    /// The calendars added through the API beside the settings' ones, each with its last error; the
+    /// runtime schedules beside the settings' schedules.
+    /// </summary>
+    private async Task<StatusConfiguration> WithRuntimeSourcesAsync(StatusConfiguration configuration, CancellationToken cancellationToken)
+    {
+        if (_sources is null)
+        {
+            return configuration;
+        }
+
+        var syncs = await _sources.ListSyncAsync(cancellationToken).ConfigureAwait(false);
+        var calendars = configuration.CalendarFeeds
+            .Select(f => f with { LastError = syncs.GetValueOrDefault(Sources.SourceStore.RowKey(f.Name))?.LastError })
+            .Concat((await _sources.ListAsync(Sources.SourceKind.Calendar, cancellationToken).ConfigureAwait(false))
+                .Select(c => new StatusSource(c.Name, "api") { LastError = syncs.GetValueOrDefault(Sources.SourceStore.RowKey(c.Name))?.LastError }))
+            .ToList();
+        var schedules = configuration.Schedules
+            .Concat((await _sources.ListAsync(Sources.SourceKind.Schedule, cancellationToken).ConfigureAwait(false))
+                .Select(s => new StatusSchedule(s.Name, s.Spec["cron"]?.ToString() ?? "", s.Spec["timeZone"]?.ToString() ?? "UTC")))
+            .ToList();
+        return configuration with { CalendarFeeds = calendars, Schedules = schedules };
     }
 
     private StatusConfiguration Configuration()

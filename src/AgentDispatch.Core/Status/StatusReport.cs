@@ -81,7 +81,11 @@ public sealed record StatusConfiguration(
 /// <param name="Events">The event types it takes; empty for all.</param>
 public sealed record StatusSubscriber(string Name, IReadOnlyList<string> Events);
 
-/// <param name="Kind">How it is configured: <c>setting</c>, <c>key-vault</c>, or <c>off</c>.</param>
-public sealed record StatusSource(string Name, string Kind);
+/// <param name="Kind">How it is configured: <c>setting</c>, <c>key-vault</c>, <c>api</c> (added through the API), or <c>off</c>.</param>
+public sealed record StatusSource(string Name, string Kind)
+{
+    /// <summary>For a calendar: why its last poll could not sync it (never its URL); null when it did.</summary>
+    public string? LastError { get; init; }
+}
 
 public sealed record StatusSchedule(string Name, string Cron, string TimeZone);

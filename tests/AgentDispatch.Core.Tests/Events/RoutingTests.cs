@@ -104,7 +104,7 @@ public sealed class RoutingTests
         Assert.Contains("Routing:Rules:1:Sources has 'zoom'", message, StringComparison.Ordinal);
         Assert.Contains("Routing:Rules:2:Variables:x has an unknown placeholder {{attendee.phone}}", message, StringComparison.Ordinal);
         Assert.Contains("Routing:Rules:3:LeadTime must be between", message, StringComparison.Ordinal);
-        Assert.Contains("Routing:Rules:4:AgentId: must not be blank.", message, StringComparison.Ordinal);
+        Assert.Contains("Routing:Rules:4:AgentId must not be blank.", message, StringComparison.Ordinal);
     }
 
     [Fact]

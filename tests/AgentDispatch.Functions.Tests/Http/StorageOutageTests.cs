@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AgentDispatch.Functions.Dispatch;
 using AgentDispatch.Functions.Health;
 using AgentDispatch.Functions.Jobs;
+using AgentDispatch.Functions.Sources;
 using AgentDispatch.Functions.Status;
 using AgentDispatch.Functions.Tests.Webhooks;
 using AgentDispatch.Functions.Webhooks;
@@ -45,6 +46,7 @@ public sealed class StorageOutageTests : IAsyncLifetime
             ["Webhooks:Calendly:Secret"] = CalendlyKey,
             ["Webhooks:CalCom:Secret"] = CalComSecret,
             ["Webhooks:Standard:Secret"] = StandardSecret,
+            ["Sources:DataKey"] = "outage-tests-sources-data-key-0123456789",
         });
     }
 
@@ -75,6 +77,21 @@ public sealed class StorageOutageTests : IAsyncLifetime
             ["DELETE /api/dispatches/{id}"] = Call(f => (r, ct) => f.CancelDispatch(r, id, ct), "DELETE", "/api/dispatches/" + id),
             ["PATCH /api/dispatches/{id}"] = Call(f => (r, ct) => f.RescheduleDispatch(r, id, ct), "PATCH", "/api/dispatches/" + id, $$"""{"dispatchAt":"{{start:o}}"}"""),
             ["GET /api/status"] = Run(_host.Create<StatusFunction>().Status, "GET", "/api/status", null, []),
+            ["POST /api/calendars"] = Source(f => f.CreateCalendar, "POST", "/api/calendars", """{"name":"outage","url":"https://calendar.example.com/outage.ics"}"""),
+            ["GET /api/calendars"] = Source(f => f.ListCalendars, "GET", "/api/calendars"),
+            ["GET /api/calendars/{name}"] = Source(f => (r, ct) => f.GetCalendar(r, "outage", ct), "GET", "/api/calendars/outage"),
+            ["PATCH /api/calendars/{name}"] = Source(f => (r, ct) => f.UpdateCalendar(r, "outage", ct), "PATCH", "/api/calendars/outage", """{"url":"https://calendar.example.com/other.ics"}"""),
+            ["DELETE /api/calendars/{name}"] = Source(f => (r, ct) => f.DeleteCalendar(r, "outage", ct), "DELETE", "/api/calendars/outage"),
+            ["POST /api/schedules"] = Source(f => f.CreateSchedule, "POST", "/api/schedules", """{"name":"outage","cron":"0 9 * * *","meetingId":"m","agentId":"a"}"""),
+            ["GET /api/schedules"] = Source(f => f.ListSchedules, "GET", "/api/schedules"),
+            ["GET /api/schedules/{name}"] = Source(f => (r, ct) => f.GetSchedule(r, "outage", ct), "GET", "/api/schedules/outage"),
+            ["PATCH /api/schedules/{name}"] = Source(f => (r, ct) => f.UpdateSchedule(r, "outage", ct), "PATCH", "/api/schedules/outage", """{"cron":"0 10 * * *"}"""),
+            ["DELETE /api/schedules/{name}"] = Source(f => (r, ct) => f.DeleteSchedule(r, "outage", ct), "DELETE", "/api/schedules/outage"),
+            ["POST /api/rules"] = Source(f => f.CreateRule, "POST", "/api/rules", """{"name":"outage","agentId":"a"}"""),
+            ["GET /api/rules"] = Source(f => f.ListRules, "GET", "/api/rules"),
+            ["GET /api/rules/{name}"] = Source(f => (r, ct) => f.GetRule(r, "outage", ct), "GET", "/api/rules/outage"),
+            ["PATCH /api/rules/{name}"] = Source(f => (r, ct) => f.UpdateRule(r, "outage", ct), "PATCH", "/api/rules/outage", """{"agentId":"b"}"""),
+            ["DELETE /api/rules/{name}"] = Source(f => (r, ct) => f.DeleteRule(r, "outage", ct), "DELETE", "/api/rules/outage"),
             ["POST /api/webhooks/calendly"] = Webhook(
                 f => f.CalendlyWebhook, WebhookPayloads.CalendlyCreated("OUT1", start, DateTimeOffset.UtcNow),
                 body => SignedHeaders.Calendly(body, CalendlyKey)),
@@ -106,6 +123,10 @@ public sealed class StorageOutageTests : IAsyncLifetime
     private Task<FunctionResponse> Call(
         Func<DispatchesFunctions, Func<HttpRequest, CancellationToken, Task<IResult>>> function, string method, string path, string? body = null)
         => Run(function(_host.Create<DispatchesFunctions>()), method, path, body, new Dictionary<string, string>());
+
+    private Task<FunctionResponse> Source(
+        Func<SourcesFunctions, Func<HttpRequest, CancellationToken, Task<IResult>>> function, string method, string path, string? body = null)
+        => Run(function(_host.Create<SourcesFunctions>()), method, path, body, new Dictionary<string, string>());
 
     private Task<FunctionResponse> Webhook(
         Func<WebhookFunctions, Func<HttpRequest, CancellationToken, Task<IResult>>> function, byte[] body, Func<byte[], Dictionary<string, string>> sign)

@@ -78,7 +78,9 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Functions_AreExactlyTheDocumentedOnes()
         => Assert.Equal(
-            ["CalComWebhook", "CalendlyWebhook", "CancelDispatch", "CreateDispatch", "DeliverNotification", "Dispatch", "DispatchRequests", "DispatchSchedules", "DispatchSweep", "DispatchWake",
-             "GetDispatch", "Health", "LedgerMaintenance", "ListDispatches", "ListFailedNotifications", "PollCalendars", "RescheduleDispatch", "RetryNotification", "StandardWebhook", "Status", "VideoSdkWebhook"],
+            ["CalComWebhook", "CalendlyWebhook", "CancelDispatch", "CreateCalendar", "CreateDispatch", "CreateRule", "CreateSchedule", "DeleteCalendar", "DeleteRule", "DeleteSchedule",
+             "DeliverNotification", "Dispatch", "DispatchRequests", "DispatchSchedules", "DispatchSweep", "DispatchWake", "GetCalendar", "GetDispatch", "GetRule", "GetSchedule",
+             "Health", "LedgerMaintenance", "ListCalendars", "ListDispatches", "ListFailedNotifications", "ListRules", "ListSchedules", "PollCalendars", "RescheduleDispatch",
+             "RetryNotification", "StandardWebhook", "Status", "UpdateCalendar", "UpdateRule", "UpdateSchedule", "VideoSdkWebhook"],
             Metadata.Value.Select(f => (string)f!["name"]!).Order());
 }

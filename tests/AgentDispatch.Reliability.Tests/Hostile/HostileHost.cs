@@ -47,6 +47,9 @@ public sealed class HostileHost : IAsyncDisposable
 
     public TableClient Ledger { get; }
 
+    /// <summary>The runtime sources' table: no case may store a calendar, schedule or rule.</summary>
+    public TableClient Sources { get; private init; } = null!;
+
     public bool Stopping => App.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested;
 
     public QueueClient PoisonOf(QueueClient queue) => new(Storage.ConnectionString, queue.Name + "-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
@@ -57,6 +60,7 @@ public sealed class HostileHost : IAsyncDisposable
         var requests = AzuriteFixture.UniqueName("hostilereq");
         var wake = AzuriteFixture.UniqueName("hostilewake");
         var ledger = AzuriteFixture.UniqueName("hostileledger");
+        var sources = AzuriteFixture.UniqueName("hostilesources");
         var logs = new LogCapture();
         var emulator = await VideoSdkEmulatorApp.StartAsync(new EmulatorOptions());
         try
@@ -74,6 +78,7 @@ public sealed class HostileHost : IAsyncDisposable
                     $"--DISPATCH_REQUESTS_QUEUE={requests}",
                     $"--DISPATCH_WAKE_QUEUE={wake}",
                     $"--Jobs:LedgerTable={ledger}",
+                    $"--Sources:Table={sources}",
                     // Any delivery that is signed and names a meeting becomes a job: a forgery that got through would show.
                     "--Routing:Rules:0:Name=hostile-everything",
                     "--Routing:Rules:0:AgentId=hostile-agent",
@@ -85,12 +90,31 @@ public sealed class HostileHost : IAsyncDisposable
                     logs.Register(builder.Logging);
                 });
             await app.StartAsync();
-            return new HostileHost(app, emulator, logs, storage, requests, wake, ledger);
+            return new HostileHost(app, emulator, logs, storage, requests, wake, ledger) { Sources = new TableClient(storage.ConnectionString, sources) };
         }
         catch
         {
             await emulator.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>The calendars, schedules and rules stored (not the generation or sync rows); none when the table was never created.</summary>
+    public async Task<IReadOnlyList<TableEntity>> SourceRowsAsync()
+    {
+        try
+        {
+            var rows = new List<TableEntity>();
+            await foreach (var row in Sources.QueryAsync<TableEntity>(e => e.PartitionKey == "calendar" || e.PartitionKey == "schedule" || e.PartitionKey == "rule"))
+            {
+                rows.Add(row);
+            }
+
+            return rows;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return [];
         }
     }
 

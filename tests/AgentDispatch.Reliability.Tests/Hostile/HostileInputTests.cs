@@ -29,6 +29,9 @@ public sealed class HostileInputTests(StorageFixture storage, ITestOutputHelper 
         "POST /api/dispatch", "POST /api/dispatches", "GET /api/dispatches", "GET /api/dispatches/{id}", "DELETE /api/dispatches/{id}",
         "PATCH /api/dispatches/{id}", "GET /api/health", "POST /api/webhooks/calendly", "POST /api/webhooks/calcom", "POST /api/webhooks/standard",
         "POST /api/webhooks/videosdk",
+        "POST /api/calendars", "GET /api/calendars", "GET /api/calendars/{name}", "PATCH /api/calendars/{name}", "DELETE /api/calendars/{name}",
+        "POST /api/schedules", "GET /api/schedules", "GET /api/schedules/{name}", "PATCH /api/schedules/{name}", "DELETE /api/schedules/{name}",
+        "POST /api/rules", "GET /api/rules", "GET /api/rules/{name}", "PATCH /api/rules/{name}", "DELETE /api/rules/{name}",
     ];
 
     private static readonly string[] QueueRoutes = ["queue DISPATCH_REQUESTS_QUEUE", "queue DISPATCH_WAKE_QUEUE"];
@@ -345,6 +348,11 @@ public sealed class HostileInputTests(StorageFixture storage, ITestOutputHelper 
         {
             run.Global.Add($"the ledger holds {rows.Count} row(s) after the corpus: "
                            + string.Join(", ", rows.Select(r => $"{r.PartitionKey}/{r.RowKey} meeting={r.GetString("MeetingId")} source={r.GetString("Source")}")));
+        }
+
+        if (await host.SourceRowsAsync() is { Count: > 0 } sources)
+        {
+            run.Global.Add($"the sources table holds {sources.Count} source(s) after the corpus: {string.Join(", ", sources.Select(r => $"{r.PartitionKey}/{r.RowKey}"))}");
         }
 
         if (host.Emulator.State.Dispatches is { Count: > 0 } dispatches)

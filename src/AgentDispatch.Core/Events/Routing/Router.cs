@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using AgentDispatch.Configuration;
 using AgentDispatch.Requests;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -52,6 +53,30 @@ public sealed class Router
         ArgumentNullException.ThrowIfNull(options);
         errors = [];
         var rules = new List<CompiledRule>();
+        var all = Entries(options, errors);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (rule, path) in all)
+        {
+            var name = rule.Name ?? path;
+            if (!names.Add(name))
+            {
+                errors.Add($"{path}:Name '{name}' is used by more than one rule.");
+            }
+
+            if (CompiledRule.TryCompile(rule, name, FieldProblems.ForSettings(path, errors)) is { } compiled)
+            {
+                rules.Add(compiled);
+            }
+        }
+
+        return rules;
+    }
+
+    /// <summary>The rules of the settings, in order: <c>Routing:Rules</c>, then those of <c>Routing:RulesFile</c>, each with the setting it is at.</summary>
+    public static IReadOnlyList<(RoutingRuleOptions Rule, string Path)> Entries(RoutingOptions options, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(errors);
         var all = options.Rules.Select((r, i) => (Rule: r, Path: $"Routing:Rules:{i}")).ToList();
         if (options.RulesFile is { Length: > 0 } file)
         {
@@ -66,22 +91,18 @@ public sealed class Router
             }
         }
 
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (rule, path) in all)
-        {
-            var name = rule.Name ?? path;
-            if (!names.Add(name))
-            {
-                errors.Add($"{path}:Name '{name}' is used by more than one rule.");
-            }
+        return all;
+    }
 
-            if (CompiledRule.TryCompile(rule, name, path, errors) is { } compiled)
-            {
-                rules.Add(compiled);
-            }
-        }
-
-        return rules;
+    /// <summary>
+    /// The first rule matching <paramref name="meetingEvent"/>: the settings' rules first, then
+    /// <paramref name="more"/> (the rules added through the API), in order.
+    /// </summary>
+    /// <exception cref="RegexMatchTimeoutException">As for <see cref="Match(MeetingEvent, string)"/>.</exception>
+    public Route? Match(MeetingEvent meetingEvent, string meetingId, IReadOnlyList<CompiledRule> more)
+    {
+        ArgumentNullException.ThrowIfNull(more);
+        return Match(meetingEvent, meetingId) ?? more.FirstOrDefault(rule => rule.Matches(meetingEvent))?.Render(meetingEvent, meetingId);
     }
 
     /// <summary>One rule ready to match: sets for names, regular expressions with a time limit for untrusted text.</summary>
@@ -117,46 +138,46 @@ public sealed class Router
             _variables = variables;
         }
 
-        public static CompiledRule? TryCompile(RoutingRuleOptions rule, string name, string path, List<string> errors)
+        /// <summary>
+        /// The checks of one rule, wherever it is defined: app settings at start-up, or the body of
+        /// <c>POST /api/rules</c>. Null when anything is wrong, each problem reported to <paramref name="problems"/>.
+        /// </summary>
+        public static CompiledRule? TryCompile(RoutingRuleOptions rule, string name, FieldProblems problems)
         {
             ArgumentNullException.ThrowIfNull(rule);
-            ArgumentNullException.ThrowIfNull(errors);
-            var before = errors.Count;
+            ArgumentNullException.ThrowIfNull(problems);
+            var before = problems.Count;
             var checks = new RequestErrors();
-            var agentId = rule.AgentId is null ? null : JsonFields.CheckId(rule.AgentId, $"{path}:AgentId", checks);
+            var agentId = rule.AgentId is null ? null : JsonFields.CheckId(rule.AgentId, "AgentId", checks);
             if (rule.AgentId is null)
             {
-                errors.Add($"{path}:AgentId is required: the agent this rule dispatches.");
+                problems.Add("AgentId", "is required: the agent this rule dispatches.");
             }
 
             if (rule.VersionId is not null)
             {
-                JsonFields.CheckId(rule.VersionId, $"{path}:VersionId", checks);
+                JsonFields.CheckId(rule.VersionId, "VersionId", checks);
             }
 
-            if (checks.Any)
-            {
-                errors.Add(checks.ToString());
-            }
-
+            problems.AddAll(checks);
             foreach (var source in Set(rule.Sources) ?? [])
             {
                 if (!KnownSources.Contains(source, StringComparer.OrdinalIgnoreCase))
                 {
-                    errors.Add($"{path}:Sources has '{source}'; known sources are {string.Join(", ", KnownSources)}.");
+                    problems.Add("Sources", $"has '{source}'; known sources are {string.Join(", ", KnownSources)}.");
                 }
             }
 
-            var eventTypePattern = Pattern(rule.EventTypePattern, $"{path}:EventTypePattern", errors);
-            var titlePattern = Pattern(rule.TitlePattern, $"{path}:TitlePattern", errors);
+            var eventTypePattern = Pattern(rule.EventTypePattern, "EventTypePattern", problems);
+            var titlePattern = Pattern(rule.TitlePattern, "TitlePattern", problems);
             if (rule.LeadTime is { } lead && (lead < TimeSpan.Zero || lead > TimeSpan.FromDays(1)))
             {
-                errors.Add($"{path}:LeadTime must be between 00:00:00 and 1.00:00:00.");
+                problems.Add("LeadTime", "must be between 00:00:00 and 1.00:00:00.");
             }
 
             if (rule.NotAfter is { } notAfter && notAfter <= -(rule.LeadTime ?? TimeSpan.Zero))
             {
-                errors.Add($"{path}:NotAfter must end the window after the dispatch time (start - LeadTime).");
+                problems.Add("NotAfter", "must end the window after the dispatch time (start - LeadTime).");
             }
 
             var variables = new List<(string, EventTemplate)>();
@@ -168,14 +189,17 @@ public sealed class Router
                 }
                 catch (FormatException ex)
                 {
-                    errors.Add($"{path}:Variables:{variable} has an {ex.Message}");
+                    problems.Add($"Variables:{variable}", $"has an {ex.Message}");
                 }
             }
 
-            return errors.Count == before && agentId is not null
+            return problems.Count == before && agentId is not null
                 ? new CompiledRule(rule, name, agentId, eventTypePattern, titlePattern, [.. variables])
                 : null;
         }
+
+        /// <summary>The rule's name, as routes and logs give it.</summary>
+        public string Name => _name;
 
         public bool Matches(MeetingEvent e)
         {
@@ -210,7 +234,7 @@ public sealed class Router
                 ? null
                 : new HashSet<string>(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase);
 
-        private static Regex? Pattern(string? pattern, string setting, List<string> errors)
+        private static Regex? Pattern(string? pattern, string setting, FieldProblems problems)
         {
             if (string.IsNullOrEmpty(pattern))
             {
@@ -223,7 +247,7 @@ public sealed class Router
             }
             catch (ArgumentException ex)
             {
-                errors.Add($"{setting} is not a valid regular expression: {ex.Message}");
+                problems.Add(setting, $"is not a valid regular expression: {ex.Message}");
                 return null;
             }
         }
