@@ -6,6 +6,7 @@ using AgentDispatch.Dispatch;
 using AgentDispatch.Events;
 using AgentDispatch.Schedules;
 using AgentDispatch.Jobs;
+using AgentDispatch.Microsoft365;
 using AgentDispatch.Notifications;
 using AgentDispatch.Requests;
 using AgentDispatch.Storage;
@@ -85,6 +86,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         services.AddSchedules();
         services.AddCalendarFeeds();
         services.TryAddSingleton<Calendars.CalendarPoller>();
+        services.AddMicrosoft365();
         // Takes the notification backlog when one is registered, and shows "not configured" without it.
         services.TryAddSingleton<Status.StatusReader>();
         return services;
