@@ -29,6 +29,9 @@ param ledgerTimelineTableName string
 @description('The dead-letter table of status-event deliveries (Notifications__FailedTable).')
 param notificationFailuresTableName string
 
+@description('The Microsoft 365 mailbox state table (Microsoft365__StateTable).')
+param microsoft365StateTableName string
+
 // One account for the Functions host (AzureWebJobsStorage), the deployment package, the queues and
 // the ledger. Shared keys are off: everything, the Functions host included, signs in with Microsoft
 // Entra ID (the app's managed identity), so there is no account key or connection string to leak.
@@ -94,6 +97,10 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
 
     resource notificationFailures 'tables' = {
       name: notificationFailuresTableName
+    }
+
+    resource microsoft365State 'tables' = {
+      name: microsoft365StateTableName
     }
   }
 }
