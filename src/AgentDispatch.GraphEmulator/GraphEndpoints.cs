@@ -20,7 +20,9 @@ internal sealed class GraphEndpoints(GraphState state, IHttpClientFactory http)
         endpoints.MapMethods(Prefix + "/subscriptions/{id}", ["PATCH"], context => Guarded(context, "renew", RenewAsync));
         endpoints.MapDelete(Prefix + "/subscriptions/{id}", context => Guarded(context, "unsubscribe", DeleteAsync));
         endpoints.MapPost(Prefix + "/subscriptions/{id}/reauthorize", context => Guarded(context, "reauthorize", ReauthorizeAsync));
+        // The SDK writes the function call as Graph's OData does, "delta()"; links Graph gives out say "delta".
         endpoints.MapGet(Prefix + "/users/{user}/calendarView/delta", context => Guarded(context, "delta", DeltaAsync));
+        endpoints.MapGet(Prefix + "/users/{user}/calendarView/delta()", context => Guarded(context, "delta", DeltaAsync));
     }
 
     private async Task Guarded(HttpContext context, string kind, Func<HttpContext, Task<int>> handle)
