@@ -28,7 +28,7 @@ public sealed class HostileInputTests(StorageFixture storage, ITestOutputHelper 
     [
         "POST /api/dispatch", "POST /api/dispatches", "GET /api/dispatches", "GET /api/dispatches/{id}", "DELETE /api/dispatches/{id}",
         "PATCH /api/dispatches/{id}", "GET /api/health", "POST /api/webhooks/calendly", "POST /api/webhooks/calcom", "POST /api/webhooks/standard",
-        "POST /api/webhooks/videosdk",
+        "POST /api/webhooks/videosdk", "POST /api/webhooks/microsoft365", "POST /api/webhooks/microsoft365/lifecycle",
     ];
 
     private static readonly string[] QueueRoutes = ["queue DISPATCH_REQUESTS_QUEUE", "queue DISPATCH_WAKE_QUEUE"];
