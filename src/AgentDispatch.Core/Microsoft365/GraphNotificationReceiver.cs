@@ -42,8 +42,9 @@ public sealed class GraphNotificationReceiver(
         {
             items = Parse(body, lifecycle);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is not valid UTF-8, found when it is read.
             metrics?.GraphNotification("malformed");
             return new GraphReceipt(GraphReceiptKind.Invalid, 0, 0, "the body is not a JSON object with a 'value' array of notifications");
         }
