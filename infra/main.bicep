@@ -103,6 +103,18 @@ param schedulesPollSchedule string = '0 * * * * *'
 @description('NCRONTAB schedule of the calendar poll, in UTC (CALENDAR_POLL_SCHEDULE).')
 param calendarPollSchedule string = '0 */5 * * * *'
 
+@description('Internal queue of Microsoft 365 mailbox work, one message per mailbox to sync (MICROSOFT365_QUEUE); its -poison queue is created too.')
+param microsoft365QueueName string = 'agent-dispatch-microsoft365'
+
+@description('NCRONTAB schedule on which Graph subscriptions are renewed and due mailbox resyncs queued, in UTC (MICROSOFT365_SCHEDULE).')
+param microsoft365Schedule string = '0 */5 * * * *'
+
+@description('Table of Microsoft 365 mailbox state: subscriptions, clientState hashes, delta links, last errors (Microsoft365__StateTable).')
+param microsoft365StateTableName string = 'AgentDispatchMailboxes'
+
+@description('The public URL Graph sends change notifications to (Microsoft365__NotificationUrl). Empty: the app\'s default host name + /api/webhooks/microsoft365; set it when a custom domain or a front door is in front of the app.')
+param microsoft365NotificationUrl string = ''
+
 @description('More app settings, e.g. {"Schedules__0__Cron": "...", "Routing__Rules__0__Match": "..."}. They may override the defaults below, never the identity, storage, vault or monitoring settings; secrets in plain settings (VideoSdk__AuthToken, Webhooks__*__Secret) and an AzureWebJobsStorage connection string are dropped.')
 param extraAppSettings {
   *: string
@@ -133,6 +145,8 @@ var tags = {
   'azd-env-name': environmentName
 }
 var functionAppName = '${abbrs.webSitesFunctions}${prefix}-${resourceToken}'
+// Flex Consumption apps answer on <name>.azurewebsites.net; the site cannot read its own host name in its settings.
+var microsoft365WebhookUrl = !empty(microsoft365NotificationUrl) ? microsoft365NotificationUrl : 'https://${functionAppName}.azurewebsites.net/api/webhooks/microsoft365'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 
 // The app's settings, defaults as in local.settings.sample.json (the infrastructure tests compare
@@ -153,6 +167,10 @@ var appSettings = union(
     LEDGER_MAINTENANCE_SCHEDULE: ledgerMaintenanceSchedule
     SCHEDULES_POLL_SCHEDULE: schedulesPollSchedule
     CALENDAR_POLL_SCHEDULE: calendarPollSchedule
+    MICROSOFT365_QUEUE: microsoft365QueueName
+    MICROSOFT365_SCHEDULE: microsoft365Schedule
+    Microsoft365__StateTable: microsoft365StateTableName
+    Microsoft365__NotificationUrl: microsoft365WebhookUrl
     VideoSdk__TokenSecretName: videoSdkTokenSecretName
     VideoSdk__TokenLifetime: '01:00:00'
     VideoSdk__AttemptTimeout: '00:00:10'
@@ -225,12 +243,15 @@ module storage 'app/storage.bicep' = {
       '${wakeQueueName}-poison'
       notificationsQueueName
       '${notificationsQueueName}-poison'
+      microsoft365QueueName
+      '${microsoft365QueueName}-poison'
     ]
     ledgerTableName: ledgerTableName
     ledgerIndexTableName: ledgerIndexTableName
     ledgerTimelineTableName: ledgerTimelineTableName
     notificationFailuresTableName: notificationFailuresTableName
     sourcesTableName: sourcesTableName
+    microsoft365StateTableName: microsoft365StateTableName
   }
 }
 
@@ -313,3 +334,9 @@ output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 
 @description('Client id of the app\'s managed identity.')
 output AZURE_APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+
+@description('Object id of the app\'s managed identity: the principal that is granted Graph\'s Calendars.Read app role (docs/event-sources.md).')
+output AZURE_APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+
+@description('Where Graph sends Microsoft 365 change notifications (Microsoft365__NotificationUrl); lifecycle notifications go to the same URL + /lifecycle.')
+output AZURE_MICROSOFT365_WEBHOOK_URL string = microsoft365WebhookUrl

@@ -17,7 +17,7 @@ public sealed record BenchmarkSettings(
     IReadOnlySet<string> Only,
     string? Output)
 {
-    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule", "webhooks", "confirm", "ratelimit", "telemetry", "notify", "ledger"];
+    public static readonly string[] Sections = ["passthrough", "keyvault", "allocations", "queue", "schedule", "webhooks", "confirm", "ratelimit", "telemetry", "notify", "ledger", "m365"];
 
     public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
 

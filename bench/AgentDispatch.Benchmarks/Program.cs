@@ -69,6 +69,12 @@ if (settings.Runs("ledger"))
     await LedgerScaleBenchmark.RunAsync(rig, settings, report);
 }
 
+if (settings.Runs("m365"))
+{
+    await using var rig = await BenchmarkRig.StartAsync();
+    await Microsoft365Benchmark.RunAsync(rig, settings, report);
+}
+
 var markdown = report.ToMarkdown(settings);
 Console.WriteLine();
 Console.WriteLine(markdown);

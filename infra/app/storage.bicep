@@ -32,6 +32,9 @@ param notificationFailuresTableName string
 @description('The table of calendars, schedules and rules added through the API (Sources__Table).')
 param sourcesTableName string
 
+@description('The Microsoft 365 mailbox state table (Microsoft365__StateTable).')
+param microsoft365StateTableName string
+
 // One account for the Functions host (AzureWebJobsStorage), the deployment package, the queues and
 // the ledger. Shared keys are off: everything, the Functions host included, signs in with Microsoft
 // Entra ID (the app's managed identity), so there is no account key or connection string to leak.
@@ -101,6 +104,10 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
 
     resource sources 'tables' = {
       name: sourcesTableName
+    }
+
+    resource microsoft365State 'tables' = {
+      name: microsoft365StateTableName
     }
   }
 }

@@ -7,6 +7,7 @@ using AgentDispatch.Events;
 using AgentDispatch.Schedules;
 using AgentDispatch.Sources;
 using AgentDispatch.Jobs;
+using AgentDispatch.Microsoft365;
 using AgentDispatch.Notifications;
 using AgentDispatch.Requests;
 using AgentDispatch.Storage;
@@ -87,6 +88,7 @@ public static class AgentDispatchCoreServiceCollectionExtensions
         services.AddCalendarFeeds();
         services.AddRuntimeSources();
         services.TryAddSingleton<Calendars.CalendarPoller>();
+        services.AddMicrosoft365();
         // Takes the notification backlog when one is registered, and shows "not configured" without it.
         services.TryAddSingleton<Status.StatusReader>();
         return services;

@@ -8,6 +8,8 @@ using AgentDispatch.Functions;
 using AgentDispatch.Functions.Telemetry;
 using OpenTelemetry.Trace;
 using AgentDispatch.VideoSdkEmulator;
+using AgentDispatch.GraphEmulator;
+using AgentDispatch.Microsoft365;
 
 namespace AgentDispatch.DevHost;
 
@@ -22,6 +24,7 @@ public static partial class DevHostApplication
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
     public const string DefaultEmulatorUrl = "http://127.0.0.1:7072";
+    public const string DefaultGraphEmulatorUrl = "http://127.0.0.1:7073";
 
     /// <summary>The token the dev host uses when it runs the emulator itself and no token is configured.</summary>
     public const string EmulatorToken = "local-dev-token";
@@ -90,6 +93,8 @@ public static partial class DevHostApplication
             startup.Add($"VideoSDK requests go to {builder.Configuration["VideoSdk:BaseUrl"]}.");
         }
 
+        var graphToApp = await StartGraphStandInAsync(builder, startup, cancellationToken).ConfigureAwait(false);
+
         // Registered before the app's own services: Storage is up before anything that needs it
         // starts, and hosted services stop in reverse order, so it goes down last.
         builder.Services.AddHostedService(services => new DevelopmentStorageLifetime(
@@ -139,6 +144,16 @@ public static partial class DevHostApplication
                 startup.Add($"The emulator's rooms send VideoSDK's webhooks to {webhooksToApp.WebhookUrl}: a dispatch goes assigned, then joined when the emulated agent is in the room.");
             }
 
+            if (graphToApp && app.Urls.FirstOrDefault() is { } ownUrl
+                && routes.FirstOrDefault(r => r.Name == Microsoft365WebhookFunction) is { } graphRoute)
+            {
+                // As for the VideoSDK emulator: the stand-in's notifications go to this app, known once Kestrel has bound.
+                var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft365Options>>().Value;
+                options.NotificationUrl ??= new Uri(ownUrl.TrimEnd('/') + "/" + graphRoute.Route.TrimStart('/'));
+                startup.Add($"The Graph stand-in's change notifications go to {options.NotificationUrl}; the mailboxes are subscribed and read now, then on the timer.");
+                _ = SubscribeNowAsync(app.Services.GetRequiredService<MailboxMaintenance>(), app.Lifetime.ApplicationStopping);
+            }
+
             foreach (var line in startup)
             {
                 Log.Startup(logger, line);
@@ -166,6 +181,52 @@ public static partial class DevHostApplication
         });
 
         return app;
+    }
+
+    /// <summary>
+    /// With Microsoft 365 mailboxes configured and no <c>Microsoft365:GraphUrl</c>, the Graph stand-in is
+    /// started in-process (holding those mailboxes, empty) and Graph is called with a placeholder token,
+    /// as the VideoSDK emulator is for VideoSDK: nothing leaves the machine.
+    /// </summary>
+    /// <returns>True when the stand-in was started (its notifications then go to this app).</returns>
+    private static async Task<bool> StartGraphStandInAsync(WebApplicationBuilder builder, List<string> startup, CancellationToken cancellationToken)
+    {
+        var mailboxes = builder.Configuration.GetSection($"{Microsoft365Options.Section}:Mailboxes").GetChildren()
+            .Select(m => m["Mailbox"]).OfType<string>().Where(m => !string.IsNullOrWhiteSpace(m)).ToList();
+        if (mailboxes.Count == 0)
+        {
+            return false;
+        }
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{Microsoft365Options.Section}:GraphUrl"]))
+        {
+            startup.Add($"Microsoft Graph requests go to {builder.Configuration[$"{Microsoft365Options.Section}:GraphUrl"]}.");
+            return false;
+        }
+
+        var graph = await GraphEmulatorApp.StartAsync(
+            new GraphEmulatorOptions { Mailboxes = mailboxes },
+            builder.Configuration["DevHost:GraphEmulatorUrl"] ?? DefaultGraphEmulatorUrl,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        builder.Services.AddSingleton(graph);
+        builder.Services.AddHostedService<GraphEmulatorLifetime>();
+        builder.Services.AddSingleton(new Microsoft365Credential(new StandInCredential()) { Kind = "stand-in" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"{Microsoft365Options.Section}:GraphUrl"] = graph.GraphUrl.AbsoluteUri });
+        startup.Add(
+            $"Microsoft365:GraphUrl is not set: started the Graph stand-in in-process at {graph.GraphUrl} with the mailboxes {string.Join(", ", mailboxes)} "
+            + $"(add events through {graph.BaseAddress}_graph/users/<mailbox>/events; see docs/local-development.md).");
+        return true;
+    }
+
+    private static async Task SubscribeNowAsync(MailboxMaintenance maintenance, CancellationToken stopping)
+    {
+        try
+        {
+            await maintenance.RunAsync(stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>
@@ -215,6 +276,9 @@ public static partial class DevHostApplication
     /// <summary>The function behind <c>POST /api/webhooks/videosdk</c>, where the emulator's webhooks go.</summary>
     private const string VideoSdkWebhookFunction = "VideoSdkWebhook";
 
+    /// <summary>The function behind <c>POST /api/webhooks/microsoft365</c>, where the Graph stand-in's notifications go.</summary>
+    private const string Microsoft365WebhookFunction = "Microsoft365Webhook";
+
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "{Line}")]
@@ -239,6 +303,24 @@ public static partial class DevHostApplication
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public async Task StopAsync(CancellationToken cancellationToken) => await emulator.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the in-process Graph stand-in with the dev host.</summary>
+    private sealed class GraphEmulatorLifetime(RunningGraphEmulator graph) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await graph.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The stand-in accepts any bearer token: a fixed one, so no Azure credential is ever built locally.</summary>
+    private sealed class StandInCredential : Azure.Core.TokenCredential
+    {
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken)
+            => new("local-graph-stand-in-token", DateTimeOffset.UtcNow.AddHours(1));
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken)
+            => ValueTask.FromResult(GetToken(requestContext, cancellationToken));
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ namespace AgentDispatch.Functions;
 [JsonSerializable(typeof(JobList))]
 [JsonSerializable(typeof(WebhookAck))]
 [JsonSerializable(typeof(VideoSdkWebhookAck))]
+[JsonSerializable(typeof(GraphNotificationAck))]
 [JsonSerializable(typeof(AgentDispatch.Notifications.FailedNotificationPage))]
 [JsonSerializable(typeof(AgentDispatch.Functions.Notifications.NotificationRetried))]
 public sealed partial class FunctionsJsonContext : JsonSerializerContext;

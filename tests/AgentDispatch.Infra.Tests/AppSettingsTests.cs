@@ -157,6 +157,9 @@ public sealed partial class AppSettingsTests
     [InlineData("Webhooks__Standard__SecretName", "standard-webhook-secret")]
     [InlineData("CALENDAR_POLL_SCHEDULE", "0 */5 * * * *")]
     [InlineData("SCHEDULES_POLL_SCHEDULE", "0 * * * * *")]
+    [InlineData("MICROSOFT365_QUEUE", "agent-dispatch-microsoft365")]
+    [InlineData("MICROSOFT365_SCHEDULE", "0 */5 * * * *")]
+    [InlineData("Microsoft365__StateTable", "AgentDispatchMailboxes")]
     public void EventSourceSetting_IsDeployedWithItsDefault(string setting, string value)
         => Assert.Equal(value, _deployment.AppSettings[setting]);
 
@@ -218,4 +221,15 @@ public sealed partial class AppSettingsTests
 
     [GeneratedRegex("(?i)(AccountKey=|SharedAccessSignature=|sig=|InstrumentationKey=|Password=|whsec_|eyJ)")]
     private static partial Regex CredentialInValue();
+
+    [Fact]
+    public void Microsoft365NotificationUrl_IsTheAppsOwnWebhookRoute_UnlessGiven()
+    {
+        var url = Assert.IsType<string>(_deployment.AppSettings["Microsoft365__NotificationUrl"]);
+        var given = InfraDeployment.With("microsoft365NotificationUrl", "https://agents.example.com/api/webhooks/microsoft365").AppSettings["Microsoft365__NotificationUrl"];
+
+        Assert.StartsWith("https://", url, StringComparison.Ordinal);
+        Assert.EndsWith(".azurewebsites.net/api/webhooks/microsoft365", url, StringComparison.Ordinal);
+        Assert.Equal("https://agents.example.com/api/webhooks/microsoft365", given);
+    }
 }

@@ -32,17 +32,18 @@ public sealed class StorageTests
     }
 
     [Fact]
-    public void Queues_AreTheRequestsWakeAndNotificationQueuesAndTheirPoisonQueues()
+    public void Queues_AreTheRequestsWakeNotificationAndMailboxQueuesAndTheirPoisonQueues()
     {
         var settings = _deployment.AppSettings;
         var requests = Assert.IsType<string>(settings[QueueNames.RequestsSetting]);
         var wake = Assert.IsType<string>(settings[QueueNames.WakeSetting]);
         var notifications = Assert.IsType<string>(settings[QueueNames.NotificationsSetting]);
+        var mailboxes = Assert.IsType<string>(settings[AgentDispatch.Microsoft365.MailboxWorkQueue.Setting]);
 
         var queues = _deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Select(InfraDeployment.ShortNameOf);
 
         Assert.Equal(
-            new[] { requests, requests + "-poison", wake, wake + "-poison", notifications, notifications + "-poison" }.Order(StringComparer.Ordinal),
+            new[] { requests, requests + "-poison", wake, wake + "-poison", notifications, notifications + "-poison", mailboxes, mailboxes + "-poison" }.Order(StringComparer.Ordinal),
             queues.Order(StringComparer.Ordinal));
     }
 
@@ -63,10 +64,10 @@ public sealed class StorageTests
         Assert.Contains("other-wake-poison", queues);
     }
 
-    private static readonly string[] TableSettings = ["Jobs__LedgerTable", "Jobs__IndexTable", "Jobs__TimelineTable", "Notifications__FailedTable", "Sources__Table"];
+    private static readonly string[] TableSettings = ["Jobs__LedgerTable", "Jobs__IndexTable", "Jobs__TimelineTable", "Notifications__FailedTable", "Sources__Table", "Microsoft365__StateTable"];
 
     [Fact]
-    public void Tables_AreTheLedgerItsIndexesAndTheNotificationDeadLettersTheSettingsName()
+    public void Tables_AreTheLedgerItsIndexesTheNotificationDeadLettersAndTheMailboxStateTheSettingsName()
     {
         var tables = _deployment.OfType("Microsoft.Storage/storageAccounts/tableServices/tables").Select(InfraDeployment.ShortNameOf);
 

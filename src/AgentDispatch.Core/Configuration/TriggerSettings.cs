@@ -40,7 +40,13 @@ public static class TriggerSettings
 
     public static readonly TriggerSetting CalendarPollSchedule = Schedule("CALENDAR_POLL_SCHEDULE", "0 */5 * * * *");
 
-    public static IReadOnlyList<TriggerSetting> All { get; } = [RequestsQueue, WakeQueue, NotificationsQueue, SweepSchedule, MaintenanceSchedule, SchedulesPollSchedule, CalendarPollSchedule];
+    public static readonly TriggerSetting Microsoft365Queue = Queue(Microsoft365.MailboxWorkQueue.Setting, Microsoft365.MailboxWorkQueue.DefaultName);
+
+    /// <summary>Renewals and due resyncs of Microsoft 365 mailboxes; a mailbox is resynced every Microsoft365:ResyncInterval at most this late.</summary>
+    public static readonly TriggerSetting Microsoft365Schedule = Schedule("MICROSOFT365_SCHEDULE", "0 */5 * * * *");
+
+    public static IReadOnlyList<TriggerSetting> All { get; } =
+        [RequestsQueue, WakeQueue, NotificationsQueue, SweepSchedule, MaintenanceSchedule, SchedulesPollSchedule, CalendarPollSchedule, Microsoft365Queue, Microsoft365Schedule];
 
     /// <summary>Every trigger setting with the app's default value.</summary>
     public static IReadOnlyDictionary<string, string?> Defaults { get; } = All.ToDictionary(s => s.Name, s => (string?)s.Default, StringComparer.Ordinal);

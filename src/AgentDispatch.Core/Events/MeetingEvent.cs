@@ -37,7 +37,7 @@ public sealed record MeetingEvent
         public const string Answers = "answers";
     }
 
-    /// <summary><c>calendly</c>, <c>calcom</c>, <c>standard</c>, <c>calendar</c> (see <c>JobSources</c>).</summary>
+    /// <summary><c>calendly</c>, <c>calcom</c>, <c>standard</c>, <c>calendar</c>, <c>microsoft365</c> (see <c>JobSources</c>).</summary>
     public required string Source { get; init; }
 
     public required MeetingEventKind Kind { get; init; }
@@ -75,4 +75,10 @@ public sealed record MeetingEvent
 
     /// <summary>What produced the event within its source (<c>calendar:&lt;feed&gt;</c>), stored on the job.</summary>
     public string? Origin { get; init; }
+
+    /// <summary>
+    /// The agent the source itself names for its meetings (a mailbox's <c>AgentId</c>), used when no
+    /// routing rule matches: rules still come first, so one can send another agent or none.
+    /// </summary>
+    public string? DefaultAgentId { get; init; }
 }

@@ -76,6 +76,11 @@ public sealed partial class MeetingEventProcessor(
             return new EventResult(SourceJobStatus.Ignored, "a routing rule's pattern timed out on this event's text; the event was not routed");
         }
 
+        if (route is null && e.DefaultAgentId is { } agentId)
+        {
+            route = new Route($"{e.Origin ?? e.Source} (default agent)", agentId, null, TimeSpan.Zero, null, null);
+        }
+
         if (route is null)
         {
             return await NoLongerRoutedAsync(e, change, router.Count + runtimeRules.Count == 0 ? "no routing rules are configured" : "no routing rule matched the event", cancellationToken).ConfigureAwait(false);

@@ -61,6 +61,7 @@ public static class JobSources
     public const string CalCom = "calcom";
     public const string StandardWebhook = "standard";
     public const string Calendar = "calendar";
+    public const string Microsoft365 = "microsoft365";
     public const string Schedule = "schedule";
 }
 

@@ -124,6 +124,7 @@ public static class StatusPage
         Outcomes(html, report);
         Counts(html, report);
         Backlog(html, report.Backlog);
+        Mailboxes(html, report);
         Configuration(html, report.Configuration);
         html.Append("</main>\n<script>").Append(Script).Append("</script>\n</body>\n</html>\n");
         return html.ToString();
@@ -329,6 +330,36 @@ public static class StatusPage
         html.Append(CultureInfo.InvariantCulture, $"<dt>Queued</dt><dd data-backlog=\"queued\">{(b.Queued is { } q ? q.ToString("N0", CultureInfo.InvariantCulture) : "unknown (the queue could not be read)")}</dd>");
         html.Append(CultureInfo.InvariantCulture, $"<dt>Failed (dead-lettered)</dt><dd data-backlog=\"failed\"{(b.Failed > 0 ? " class=\"bad\"" : string.Empty)}>{failed}</dd>");
         html.Append("</dl></section>\n");
+    }
+
+    private static void Mailboxes(StringBuilder html, StatusReport report)
+    {
+        if (report.Mailboxes.Count == 0 && report.MailboxesProblem is null)
+        {
+            return;
+        }
+
+        html.Append("<section class=\"wide\" id=\"mailboxes\"><h2>Microsoft 365 mailboxes</h2>\n");
+        if (report.MailboxesProblem is { } problem)
+        {
+            html.Append("<p class=\"bad\">The mailbox states ").Append(E(problem)).Append(".</p></section>\n");
+            return;
+        }
+
+        html.Append("<div class=\"scroll\"><table><thead><tr><th>Name</th><th>Mailbox</th><th>Subscription</th><th>Last sync</th><th>Next sync</th><th>Last error</th></tr></thead><tbody>\n");
+        foreach (var m in report.Mailboxes)
+        {
+            var subscription = m.Subscribed
+                ? $"<span class=\"ok\">until {Time(m.SubscriptionExpiresAt!.Value)}</span>"
+                : $"<span class=\"{(m.SubscriptionError is null ? "muted" : "bad")}\">{E(m.SubscriptionError ?? "none yet")}</span>";
+            html.Append("<tr data-mailbox=\"").Append(E(m.Name)).Append("\"><td>").Append(E(m.Name)).Append("</td><td>").Append(E(m.Mailbox)).Append("</td><td>")
+                .Append(subscription).Append("</td><td>").Append(m.LastSyncAt is { } last ? Time(last) : "<span class=\"muted\">never</span>")
+                .Append("</td><td>").Append(m.NextSyncAt is { } next ? Time(next) : "<span class=\"muted\">at the next timer run</span>")
+                .Append("</td><td data-last-error").Append(m.LastError is null ? "><span class=\"muted\">none</span>" : " class=\"bad\">" + E(m.LastError))
+                .Append("</td></tr>\n");
+        }
+
+        html.Append("</tbody></table></div></section>\n");
     }
 
     private static void Configuration(StringBuilder html, StatusConfiguration c)

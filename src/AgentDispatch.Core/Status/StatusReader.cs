@@ -50,6 +50,8 @@ public sealed class StatusReader
     private readonly TimeProvider _time;
     private readonly ILogger<StatusReader> _logger;
     private readonly Sources.SourceStore? _sources;
+    private readonly Microsoft365.IMailboxSource? _mailboxes;
+    private readonly Microsoft365.MailboxStateStore? _mailboxStates;
 
     /// <param name="backlog">Optional: without one, the page says notifications are not configured.</param>
     public StatusReader(
@@ -64,9 +66,13 @@ public sealed class StatusReader
         TimeProvider time,
         ILogger<StatusReader> logger,
         INotificationBacklog? backlog = null,
-        Sources.SourceStore? sources = null)
+        Sources.SourceStore? sources = null,
+        Microsoft365.IMailboxSource? mailboxes = null,
+        Microsoft365.MailboxStateStore? mailboxStates = null)
     {
         _sources = sources;
+        _mailboxes = mailboxes;
+        _mailboxStates = mailboxStates;
         _ledger = ledger;
         _tokens = tokens;
         _webhooks = webhooks;
@@ -83,6 +89,7 @@ public sealed class StatusReader
     public async Task<StatusReport> ReadAsync(CancellationToken cancellationToken)
     {
         var backlog = ReadBacklogAsync(cancellationToken);
+        var mailboxes = ReadMailboxesAsync(cancellationToken);
         var (sample, moreInLedger) = await ReadPagesAsync(MaxJobPages, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var timeline = await _ledger.ListAsync(new JobFilter(From: now - TimelineFrom), MaxScheduledRead, null, cancellationToken).ConfigureAwait(false);
@@ -118,7 +125,41 @@ public sealed class StatusReader
             Counts = counts,
             Backlog = await backlog.ConfigureAwait(false),
             Configuration = await WithRuntimeSourcesAsync(Configuration(), cancellationToken).ConfigureAwait(false),
+            Mailboxes = (await mailboxes.ConfigureAwait(false)).Mailboxes,
+            MailboxesProblem = (await mailboxes.ConfigureAwait(false)).Problem,
         };
+    }
+
+    private async Task<(IReadOnlyList<StatusMailbox> Mailboxes, string? Problem)> ReadMailboxesAsync(CancellationToken cancellationToken)
+    {
+        if (_mailboxes is null || _mailboxStates is null)
+        {
+            return ([], null);
+        }
+
+        var defined = await _mailboxes.ListAsync(cancellationToken).ConfigureAwait(false);
+        if (defined.Count == 0)
+        {
+            return ([], null);
+        }
+
+        try
+        {
+            var states = (await _mailboxStates.ListAsync(cancellationToken).ConfigureAwait(false))
+                .ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+            return (defined.Select(m =>
+            {
+                var s = states.GetValueOrDefault(m.Name);
+                return new StatusMailbox(
+                    m.Name, m.Mailbox, s?.SubscriptionId is not null && s.SubscriptionError is null, s?.SubscriptionExpiresAt, s?.SubscriptionError,
+                    s?.LastSyncAt, s?.NextSyncAt, s?.LastError, s?.LastErrorAt);
+            }).ToList(), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.BacklogUnreadable(_logger, ex.GetType().Name, ex);
+            return ([], $"could not be read ({ex.GetType().Name})");
+        }
     }
 
     private async Task<(List<DispatchJob> Jobs, bool More)> ReadPagesAsync(int maxPages, CancellationToken cancellationToken)

@@ -27,7 +27,26 @@ public sealed record StatusReport
     public required StatusBacklog? Backlog { get; init; }
 
     public required StatusConfiguration Configuration { get; init; }
+
+    /// <summary>Microsoft 365 mailboxes and how their subscription and sync go; never a clientState or delta link.</summary>
+    public IReadOnlyList<StatusMailbox> Mailboxes { get; init; } = [];
+
+    /// <summary>Why the mailbox states could not be read, when they could not.</summary>
+    public string? MailboxesProblem { get; init; }
 }
+
+/// <param name="Mailbox">The UPN or object id (an address, not a secret).</param>
+/// <param name="SubscriptionError">Why there is no working subscription, when there is none.</param>
+public sealed record StatusMailbox(
+    string Name,
+    string Mailbox,
+    bool Subscribed,
+    DateTimeOffset? SubscriptionExpiresAt,
+    string? SubscriptionError,
+    DateTimeOffset? LastSyncAt,
+    DateTimeOffset? NextSyncAt,
+    string? LastError,
+    DateTimeOffset? LastErrorAt);
 
 /// <param name="JobsRead">Jobs read from the ledger for counts and outcomes.</param>
 /// <param name="Limit">The most read per page load (<see cref="StatusReader.MaxJobsRead"/>).</param>

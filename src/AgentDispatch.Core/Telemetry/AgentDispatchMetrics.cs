@@ -18,6 +18,7 @@ public sealed class AgentDispatchMetrics
     private readonly Histogram<double> _joinLatency;
     private readonly Counter<long> _keyVaultReads;
     private readonly Counter<long> _notifications;
+    private readonly Counter<long> _graphNotifications;
 
     public AgentDispatchMetrics(IMeterFactory meters)
     {
@@ -29,6 +30,7 @@ public sealed class AgentDispatchMetrics
         _joinLatency = Meter.CreateHistogram<double>("agentdispatch.join.latency", "ms", "From a job's first request to its agent joining the room.");
         _keyVaultReads = Meter.CreateCounter<long>("agentdispatch.keyvault.reads", description: "Secrets read from Key Vault, by result.");
         _notifications = Meter.CreateCounter<long>("agentdispatch.notifications", description: "Status-event delivery attempts to subscribers, by result.");
+        _graphNotifications = Meter.CreateCounter<long>("agentdispatch.microsoft365.notifications", description: "Graph change and lifecycle notifications received, by result (accepted, unknown-subscription, client-state-mismatch, malformed).");
     }
 
     /// <summary>The meter itself, for a listener that must tell this app's measurements from another's in the same process.</summary>
@@ -49,6 +51,8 @@ public sealed class AgentDispatchMetrics
 
     /// <summary>One delivery attempt of a status event (or one event lost before it was queued); <paramref name="result"/> is one of <see cref="Notifications.NotificationResults"/>.</summary>
     public void Notification(string result) => _notifications.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void GraphNotification(string result) => _graphNotifications.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void KeyVaultRead(bool succeeded) => _keyVaultReads.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "ok" : "failed"));
 }

@@ -95,7 +95,7 @@ public sealed class StartupValidationTests
     {
         var message = await StartupFailure(new() { ["VideoSdk:AuthToken"] = "t", ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" });
 
-        Assert.Contains("DISPATCH_REQUESTS_QUEUE, DISPATCH_WAKE_QUEUE, DISPATCH_NOTIFICATIONS_QUEUE, DISPATCH_SWEEP_SCHEDULE, LEDGER_MAINTENANCE_SCHEDULE, SCHEDULES_POLL_SCHEDULE, CALENDAR_POLL_SCHEDULE must all be set", message, StringComparison.Ordinal);
+        Assert.Contains("DISPATCH_REQUESTS_QUEUE, DISPATCH_WAKE_QUEUE, DISPATCH_NOTIFICATIONS_QUEUE, DISPATCH_SWEEP_SCHEDULE, LEDGER_MAINTENANCE_SCHEDULE, SCHEDULES_POLL_SCHEDULE, CALENDAR_POLL_SCHEDULE, MICROSOFT365_QUEUE, MICROSOFT365_SCHEDULE must all be set", message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,6 +30,8 @@ public sealed class FunctionsMetadataTests
     [InlineData("CalComWebhook", "webhooks/calcom", "post", "Anonymous")]
     [InlineData("StandardWebhook", "webhooks/standard", "post", "Anonymous")]
     [InlineData("VideoSdkWebhook", "webhooks/videosdk", "post", "Anonymous")]
+    [InlineData("Microsoft365Webhook", "webhooks/microsoft365", "post", "Anonymous")]
+    [InlineData("Microsoft365Lifecycle", "webhooks/microsoft365/lifecycle", "post", "Anonymous")]
     public void HttpFunction_HasTheExpectedRouteMethodAndAuthLevel(string function, string route, string method, string authLevel)
     {
         var trigger = Trigger(function);
@@ -52,6 +54,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("DispatchRequests", "%DISPATCH_REQUESTS_QUEUE%")]
     [InlineData("DispatchWake", "%DISPATCH_WAKE_QUEUE%")]
     [InlineData("DeliverNotification", "%DISPATCH_NOTIFICATIONS_QUEUE%")]
+    [InlineData("Microsoft365Sync", "%MICROSOFT365_QUEUE%")]
     public void QueueFunction_ReadsItsQueueNameFromASettingOnTheHostStorage(string function, string queueName)
     {
         var trigger = Trigger(function);
@@ -66,6 +69,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("LedgerMaintenance", "%LEDGER_MAINTENANCE_SCHEDULE%")]
     [InlineData("DispatchSchedules", "%SCHEDULES_POLL_SCHEDULE%")]
     [InlineData("PollCalendars", "%CALENDAR_POLL_SCHEDULE%")]
+    [InlineData("Microsoft365Maintenance", "%MICROSOFT365_SCHEDULE%")]
     public void Timer_ReadsItsScheduleFromASettingAndDoesNotRunOnStartup(string function, string schedule)
     {
         var trigger = Trigger(function);
@@ -78,9 +82,10 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Functions_AreExactlyTheDocumentedOnes()
         => Assert.Equal(
-            ["CalComWebhook", "CalendlyWebhook", "CancelDispatch", "CreateCalendar", "CreateDispatch", "CreateRule", "CreateSchedule", "DeleteCalendar", "DeleteRule", "DeleteSchedule",
-             "DeliverNotification", "Dispatch", "DispatchRequests", "DispatchSchedules", "DispatchSweep", "DispatchWake", "GetCalendar", "GetDispatch", "GetRule", "GetSchedule",
-             "Health", "LedgerMaintenance", "ListCalendars", "ListDispatches", "ListFailedNotifications", "ListRules", "ListSchedules", "PollCalendars", "RescheduleDispatch",
-             "RetryNotification", "StandardWebhook", "Status", "UpdateCalendar", "UpdateRule", "UpdateSchedule", "VideoSdkWebhook"],
+            ["CalComWebhook", "CalendlyWebhook", "CancelDispatch", "CreateCalendar", "CreateDispatch", "CreateRule", "CreateSchedule", "DeleteCalendar", "DeleteRule",
+             "DeleteSchedule", "DeliverNotification", "Dispatch", "DispatchRequests", "DispatchSchedules", "DispatchSweep", "DispatchWake", "GetCalendar", "GetDispatch",
+             "GetRule", "GetSchedule", "Health", "LedgerMaintenance", "ListCalendars", "ListDispatches", "ListFailedNotifications", "ListRules", "ListSchedules",
+             "Microsoft365Lifecycle", "Microsoft365Maintenance", "Microsoft365Sync", "Microsoft365Webhook", "PollCalendars", "RescheduleDispatch", "RetryNotification",
+             "StandardWebhook", "Status", "UpdateCalendar", "UpdateRule", "UpdateSchedule", "VideoSdkWebhook"],
             Metadata.Value.Select(f => (string)f!["name"]!).Order());
 }

@@ -28,7 +28,7 @@ public sealed class HostileInputTests(StorageFixture storage, ITestOutputHelper 
     [
         "POST /api/dispatch", "POST /api/dispatches", "GET /api/dispatches", "GET /api/dispatches/{id}", "DELETE /api/dispatches/{id}",
         "PATCH /api/dispatches/{id}", "GET /api/health", "POST /api/webhooks/calendly", "POST /api/webhooks/calcom", "POST /api/webhooks/standard",
-        "POST /api/webhooks/videosdk",
+        "POST /api/webhooks/videosdk", "POST /api/webhooks/microsoft365", "POST /api/webhooks/microsoft365/lifecycle",
         "POST /api/calendars", "GET /api/calendars", "GET /api/calendars/{name}", "PATCH /api/calendars/{name}", "DELETE /api/calendars/{name}",
         "POST /api/schedules", "GET /api/schedules", "GET /api/schedules/{name}", "PATCH /api/schedules/{name}", "DELETE /api/schedules/{name}",
         "POST /api/rules", "GET /api/rules", "GET /api/rules/{name}", "PATCH /api/rules/{name}", "DELETE /api/rules/{name}",

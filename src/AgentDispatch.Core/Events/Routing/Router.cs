@@ -108,7 +108,7 @@ public sealed class Router
     /// <summary>One rule ready to match: sets for names, regular expressions with a time limit for untrusted text.</summary>
     public sealed class CompiledRule
     {
-        private static readonly string[] KnownSources = ["calendly", "calcom", "standard", "calendar"];
+        private static readonly string[] KnownSources = ["calendly", "calcom", "standard", "calendar", "microsoft365"];
         private readonly HashSet<string>? _sources;
         private readonly HashSet<string>? _eventTypes;
         private readonly Regex? _eventTypePattern;

@@ -19,10 +19,10 @@ public sealed class RoutingRuleOptions
 {
     public string? Name { get; set; }
 
-    /// <summary>Comma-separated sources: <c>calendly</c>, <c>calcom</c>, <c>standard</c>, <c>calendar</c>.</summary>
+    /// <summary>Comma-separated sources: <c>calendly</c>, <c>calcom</c>, <c>standard</c>, <c>calendar</c>, <c>microsoft365</c>.</summary>
     public string? Sources { get; set; }
 
-    /// <summary>Comma-separated event type names (a Calendly event type, a Cal.com event type slug, a feed's name), any letter case.</summary>
+    /// <summary>Comma-separated event type names (a Calendly event type, a Cal.com event type slug, a feed's or mailbox's name), any letter case.</summary>
     public string? EventTypes { get; set; }
 
     /// <summary>A regular expression the event type must match.</summary>

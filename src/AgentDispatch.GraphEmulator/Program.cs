@@ -1,0 +1,3 @@
+using AgentDispatch.GraphEmulator;
+
+await GraphEmulatorApp.Build(args).RunAsync().ConfigureAwait(false);
