@@ -184,20 +184,17 @@ public static partial class DevHostApplication
     }
 
     /// <summary>
-    /// With Microsoft 365 mailboxes configured and no <c>Microsoft365:GraphUrl</c>, the Graph stand-in is
-    /// started in-process (holding those mailboxes, empty) and Graph is called with a placeholder token,
-    /// as the VideoSDK emulator is for VideoSDK: nothing leaves the machine.
+    /// With no <c>Microsoft365:GraphUrl</c>, the Graph stand-in is started in-process (holding the
+    /// configured mailboxes, empty) and Graph is called with a placeholder token, as the VideoSDK emulator
+    /// is for VideoSDK: nothing leaves the machine, and a mailbox added through <c>/api/calendars</c> is
+    /// followed there too. It listens on <see cref="DefaultGraphEmulatorUrl"/> when mailboxes are configured,
+    /// else on a free port (<c>DevHost:GraphEmulatorUrl</c> sets either), printed at start.
     /// </summary>
     /// <returns>True when the stand-in was started (its notifications then go to this app).</returns>
     private static async Task<bool> StartGraphStandInAsync(WebApplicationBuilder builder, List<string> startup, CancellationToken cancellationToken)
     {
         var mailboxes = builder.Configuration.GetSection($"{Microsoft365Options.Section}:Mailboxes").GetChildren()
             .Select(m => m["Mailbox"]).OfType<string>().Where(m => !string.IsNullOrWhiteSpace(m)).ToList();
-        if (mailboxes.Count == 0)
-        {
-            return false;
-        }
-
         if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{Microsoft365Options.Section}:GraphUrl"]))
         {
             startup.Add($"Microsoft Graph requests go to {builder.Configuration[$"{Microsoft365Options.Section}:GraphUrl"]}.");
@@ -206,14 +203,14 @@ public static partial class DevHostApplication
 
         var graph = await GraphEmulatorApp.StartAsync(
             new GraphEmulatorOptions { Mailboxes = mailboxes },
-            builder.Configuration["DevHost:GraphEmulatorUrl"] ?? DefaultGraphEmulatorUrl,
+            builder.Configuration["DevHost:GraphEmulatorUrl"] ?? (mailboxes.Count > 0 ? DefaultGraphEmulatorUrl : "http://127.0.0.1:0"),
             cancellationToken: cancellationToken).ConfigureAwait(false);
         builder.Services.AddSingleton(graph);
         builder.Services.AddHostedService<GraphEmulatorLifetime>();
         builder.Services.AddSingleton(new Microsoft365Credential(new StandInCredential()) { Kind = "stand-in" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"{Microsoft365Options.Section}:GraphUrl"] = graph.GraphUrl.AbsoluteUri });
         startup.Add(
-            $"Microsoft365:GraphUrl is not set: started the Graph stand-in in-process at {graph.GraphUrl} with the mailboxes {string.Join(", ", mailboxes)} "
+            $"Microsoft365:GraphUrl is not set: started the Graph stand-in in-process at {graph.GraphUrl} with the mailboxes {(mailboxes.Count == 0 ? "(none yet: add one with PUT " + graph.BaseAddress + "_graph/users/<mailbox>)" : string.Join(", ", mailboxes))} "
             + $"(add events through {graph.BaseAddress}_graph/users/<mailbox>/events; see docs/local-development.md).");
         return true;
     }

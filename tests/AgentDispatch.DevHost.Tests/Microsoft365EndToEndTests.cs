@@ -54,6 +54,57 @@ public sealed class Microsoft365EndToEndTests(StorageFixture storage)
     }
 
     [Fact]
+    public async Task MailboxAddedThroughTheApi_IsFollowedWithoutARestart_AndItsJobsAreCancelledWhenItIsDeleted()
+    {
+        const string rooms = "rooms@contoso.example";
+        await using var host = await RunningDevHost.StartAsync(
+            storage,
+            "--DevHost:GraphEmulatorUrl=http://127.0.0.1:0",
+            $"--Microsoft365:StateTable={AzuriteFixture.UniqueName("mailboxes")}",
+            $"--MICROSOFT365_QUEUE={AzuriteFixture.UniqueName("m365")}",
+            $"--Sources:Table={AzuriteFixture.UniqueName("sources")}",
+            $"--Jobs:LedgerTable={AzuriteFixture.UniqueName("ledger")}");
+
+        // No mailbox in the settings: the dev host started the stand-in all the same, and the mailbox exists only there.
+        var graph = host.App.Services.GetRequiredService<RunningGraphEmulator>();
+        graph.State.AddMailbox(rooms);
+        using var created = await host.Client.PostAsync("api/calendars", new StringContent(
+            $$"""{"name":"rooms","source":"microsoft365","mailbox":"{{rooms}}","agentId":"rooms-agent"}""", System.Text.Encoding.UTF8, "application/json"));
+        var view = System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+
+        // The next pass of the maintenance timer (run here rather than waited for) subscribes and syncs it.
+        await host.App.Services.GetRequiredService<MailboxMaintenance>().RunAsync(CancellationToken.None);
+        Assert.True(await Eventually(() => Task.FromResult(graph.State.Subscriptions.Count == 1)), "the mailbox added through the API was not subscribed");
+        var store = host.App.Services.GetRequiredService<MailboxStateStore>();
+        Assert.True(await Eventually(async () => (await store.GetAsync("rooms", CancellationToken.None))?.DeltaLink is not null), "the first sync did not finish");
+
+        var start = DateTimeOffset.UtcNow.AddHours(5);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
+        var id = graph.State.AddEvent(rooms, "Planning", start, joinUrl: "https://app.videosdk.live/meeting/plan-room-0001");
+        var ledger = host.App.Services.GetRequiredService<DispatchLedger>();
+        DispatchJob? job = null;
+        Assert.True(await Eventually(async () => (job = await ledger.ResolveAsync($"microsoft365:rooms\n{id}", CancellationToken.None)) is not null), "no job for the meeting");
+        var shown = System.Text.Json.Nodes.JsonNode.Parse(await host.Client.GetStringAsync("api/calendars/rooms"))!;
+        var listed = System.Text.Json.Nodes.JsonNode.Parse(await host.Client.GetStringAsync("api/calendars"))!;
+
+        using var deleted = await host.Client.DeleteAsync("api/calendars/rooms");
+        var cancelled = await ledger.GetAsync(job!.Id, CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("microsoft365", (string?)view["source"]);
+        Assert.Equal(rooms, (string?)view["mailbox"]);
+        Assert.Equal("plan-room-0001", job.MeetingId);
+        Assert.Equal("rooms-agent", job.AgentId);
+        Assert.Equal("microsoft365:rooms", job.Origin);
+        Assert.NotNull((string?)shown["lastSyncAt"]);
+        Assert.Null((string?)shown["lastError"]);
+        Assert.Contains(listed["items"]!.AsArray(), c => (string?)c!["name"] == "rooms" && (bool?)c["readOnly"] == false);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(JobState.Cancelled, cancelled!.State);
+        Assert.Contains("deleted through the API", cancelled.LastMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ValidationHandshake_EchoesTheTokenAsPlainText()
     {
         await using var host = await RunningDevHost.StartAsync(storage, $"--Jobs:LedgerTable={AzuriteFixture.UniqueName("ledger")}");

@@ -76,8 +76,36 @@ public sealed class MailboxOptions
 }
 
 /// <summary>Start-up checks that name each bad setting.</summary>
-internal sealed class Microsoft365OptionsValidator(IConfiguration configuration) : IValidateOptions<Microsoft365Options>
+public sealed class Microsoft365OptionsValidator(IConfiguration configuration) : IValidateOptions<Microsoft365Options>
 {
+    /// <summary>
+    /// The checks of one mailbox, for the settings and for <c>POST /api/calendars</c> alike (the same
+    /// messages, named by setting or by JSON field); true when its name is valid.
+    /// </summary>
+    public static bool CheckMailbox(MailboxOptions mailbox, FieldProblems problems)
+    {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        ArgumentNullException.ThrowIfNull(problems);
+        var named = CalendarOptionsValidator.IsValidName(mailbox.Name);
+        if (!named)
+        {
+            problems.Add("Name", $"must be 1-{CalendarOptionsValidator.MaxNameLength} letters, digits, '-' or '_' (it is part of every job key made from the mailbox).");
+        }
+
+        if (!MailboxDefinition.IsValidMailbox(mailbox.Mailbox))
+        {
+            problems.Add("Mailbox", "must be the mailbox's user principal name (name@domain) or object id (a GUID).");
+        }
+
+        var checks = new Requests.RequestErrors();
+        if (mailbox.AgentId is not null && Requests.JsonFields.CheckId(mailbox.AgentId, "AgentId", checks) is null)
+        {
+            problems.AddAll(checks);
+        }
+
+        return named;
+    }
+
     public ValidateOptionsResult Validate(string? name, Microsoft365Options options)
     {
         var failures = new List<string>();
@@ -88,28 +116,9 @@ internal sealed class Microsoft365OptionsValidator(IConfiguration configuration)
             var setting = $"{Microsoft365Options.Section}:Mailboxes:{i}";
             SettingChecks.RejectUnresolvedReference(failures, $"{setting}:Name", mailbox.Name);
             SettingChecks.RejectUnresolvedReference(failures, $"{setting}:Mailbox", mailbox.Mailbox);
-            if (!CalendarOptionsValidator.IsValidName(mailbox.Name))
+            if (CheckMailbox(mailbox, FieldProblems.ForSettings(setting, failures)) && !firstUse.TryAdd(mailbox.Name, i))
             {
-                failures.Add($"{setting}:Name must be 1-{CalendarOptionsValidator.MaxNameLength} letters, digits, '-' or '_' (it is part of every job key made from the mailbox).");
-            }
-            else if (firstUse.TryGetValue(mailbox.Name, out var earlier))
-            {
-                failures.Add($"{setting}:Name '{mailbox.Name}' is also the name of {Microsoft365Options.Section}:Mailboxes:{earlier}: mailbox names must be unique (ignoring case).");
-            }
-            else
-            {
-                firstUse[mailbox.Name] = i;
-            }
-
-            if (!MailboxDefinition.IsValidMailbox(mailbox.Mailbox))
-            {
-                failures.Add($"{setting}:Mailbox must be the mailbox's user principal name (name@domain) or object id (a GUID).");
-            }
-
-            var checks = new Requests.RequestErrors();
-            if (mailbox.AgentId is not null && Requests.JsonFields.CheckId(mailbox.AgentId, $"{setting}:AgentId", checks) is null)
-            {
-                failures.Add(checks.ToString());
+                failures.Add($"{setting}:Name '{mailbox.Name}' is also the name of {Microsoft365Options.Section}:Mailboxes:{firstUse[mailbox.Name]}: mailbox names must be unique (ignoring case).");
             }
         }
 

@@ -15,6 +15,9 @@ public sealed record RuntimeCalendar(CalendarFeedOptions Feed, string? Error);
 public sealed record RuntimeSources(IReadOnlyList<RuntimeCalendar> Calendars, IReadOnlyList<Schedule> Schedules, IReadOnlyList<Router.CompiledRule> Rules)
 {
     public static RuntimeSources None { get; } = new([], [], []);
+
+    /// <summary>The calendars that are Microsoft 365 mailboxes (<c>"source": "microsoft365"</c>): followed through Graph, not polled.</summary>
+    public IReadOnlyList<Microsoft365.MailboxDefinition> Mailboxes { get; init; } = [];
 }
 
 /// <summary>
@@ -70,6 +73,7 @@ public sealed class SourceCatalog(
     private async Task<RuntimeSources> ReadAsync(CancellationToken cancellationToken)
     {
         var calendars = new List<RuntimeCalendar>();
+        var mailboxes = new List<Microsoft365.MailboxDefinition>();
         foreach (var stored in await store.ListAsync(SourceKind.Calendar, cancellationToken).ConfigureAwait(false))
         {
             var errors = new RequestErrors();
@@ -77,6 +81,12 @@ public sealed class SourceCatalog(
             {
                 // Checked when it was written; a vault since removed, say. The poller shows it on the calendar.
                 calendars.Add(new RuntimeCalendar(new CalendarFeedOptions { Name = stored.Name }, "its stored definition is no longer valid: " + errors));
+                continue;
+            }
+
+            if (definition.Mailbox is { } mailbox)
+            {
+                mailboxes.Add(mailbox);
                 continue;
             }
 
@@ -126,7 +136,7 @@ public sealed class SourceCatalog(
             }
         }
 
-        return new RuntimeSources(calendars, schedules, rules);
+        return new RuntimeSources(calendars, schedules, rules) { Mailboxes = mailboxes };
     }
 }
 

@@ -9,8 +9,8 @@ using AgentDispatch.Schedules;
 
 namespace AgentDispatch.Sources;
 
-/// <summary>A calendar as the API defines it: the feed, and which kind of calendar it is.</summary>
-public sealed record CalendarDefinition(CalendarFeedOptions Feed, string Source);
+/// <summary>A calendar as the API defines it: which kind it is, and its feed (<c>ical</c>) or its mailbox (<c>microsoft365</c>).</summary>
+public sealed record CalendarDefinition(CalendarFeedOptions Feed, string Source, Microsoft365.MailboxDefinition? Mailbox = null);
 
 /// <summary>
 /// Reads a source's fields from JSON (a request body, or a row of the table) into the very objects the
@@ -22,7 +22,11 @@ public static class SourceDefinitions
     public const string IcalSource = "ical";
     public const string Microsoft365Source = "microsoft365";
 
-    public static readonly IReadOnlyList<string> CalendarFields = ["name", "source", "url", "urlSecretName"];
+    public static readonly IReadOnlyList<string> CalendarFields = ["name", "source", "url", "urlSecretName", "mailbox", "agentId"];
+
+    private static readonly string[] FeedOnlyFields = ["url", "urlSecretName"];
+
+    private static readonly string[] MailboxOnlyFields = ["mailbox", "agentId"];
 
     public static readonly IReadOnlyList<string> ScheduleFields = ["name", "cron", "timeZone", "meetingId", "agentId", "versionId", "metadata", "window"];
 
@@ -51,25 +55,35 @@ public static class SourceDefinitions
             UrlSecretName = Text(spec, "urlSecretName", errors),
         };
         var source = Text(spec, "source", errors) ?? IcalSource;
-        switch (source)
-        {
-            case IcalSource:
-                break;
-            case Microsoft365Source:
-                errors.Add("source", $"'{Microsoft365Source}' (a Microsoft 365 mailbox) is not yet supported; for now a calendar is '{IcalSource}', an iCalendar feed URL.");
-                break;
-            default:
-                errors.Add("source", $"must be '{IcalSource}' (an iCalendar feed URL, the default); '{Microsoft365Source}' (a Microsoft 365 mailbox) is not yet supported.");
-                break;
-        }
-
+        var mailbox = new Microsoft365.MailboxOptions { Name = feed.Name, Mailbox = Text(spec, "mailbox", errors) ?? "", AgentId = Text(spec, "agentId", errors) };
         if (!spec.ContainsKey("name"))
         {
             errors.Add("name", "is required.");
         }
 
-        CalendarOptionsValidator.CheckFeed(feed, vaultConfigured, FieldProblems.ForRequest(errors, "url"));
-        return errors.Any ? null : new CalendarDefinition(feed, source);
+        switch (source)
+        {
+            case IcalSource:
+                foreach (var field in MailboxOnlyFields.Where(spec.ContainsKey))
+                {
+                    errors.Add(field, $"is for a Microsoft 365 calendar (\"source\": \"{Microsoft365Source}\"); an iCalendar calendar has a url or urlSecretName.");
+                }
+
+                CalendarOptionsValidator.CheckFeed(feed, vaultConfigured, FieldProblems.ForRequest(errors, "url"));
+                return errors.Any ? null : new CalendarDefinition(feed, source);
+            case Microsoft365Source:
+                foreach (var field in FeedOnlyFields.Where(spec.ContainsKey))
+                {
+                    errors.Add(field, $"is for an iCalendar calendar (\"source\": \"{IcalSource}\"); a Microsoft 365 calendar names its mailbox.");
+                }
+
+                // The settings' checks of Microsoft365:Mailboxes, named by field.
+                Microsoft365.Microsoft365OptionsValidator.CheckMailbox(mailbox, FieldProblems.ForRequest(errors, "mailbox"));
+                return errors.Any ? null : new CalendarDefinition(feed, source, new Microsoft365.MailboxDefinition(mailbox.Name, mailbox.Mailbox.Trim(), string.IsNullOrWhiteSpace(mailbox.AgentId) ? null : mailbox.AgentId));
+            default:
+                errors.Add("source", $"must be '{IcalSource}' (an iCalendar feed URL, the default) or '{Microsoft365Source}' (a Microsoft 365 mailbox).");
+                return null;
+        }
     }
 
     public static Schedule? ReadSchedule(JsonObject spec, RequestErrors errors)

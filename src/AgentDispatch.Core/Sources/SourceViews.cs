@@ -12,6 +12,8 @@ public sealed record CalendarView(
     string Source,
     string? Url,
     string? UrlSecretName,
+    string? Mailbox,
+    string? AgentId,
     bool ReadOnly,
     string DefinedIn,
     DateTimeOffset? CreatedAt,

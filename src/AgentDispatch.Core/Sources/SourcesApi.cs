@@ -28,6 +28,7 @@ public sealed class SourcesApi(
     SettingsSources settings,
     FeedUrlProtector urls,
     OriginJobs jobs,
+    Microsoft365.MailboxStateStore mailboxStates,
     IOptions<KeyVaultOptions> vault,
     IConfiguration configuration,
     TimeProvider time,
@@ -43,8 +44,10 @@ public sealed class SourcesApi(
         {
             case SourceKind.Calendar:
                 var sync = await store.ListSyncAsync(cancellationToken).ConfigureAwait(false);
+                var followed = (await mailboxStates.ListAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(m => SourceStore.RowKey(m.Name), m => SyncOf(m)!, StringComparer.Ordinal);
                 var calendars = settings.Calendars.Select(f => SettingsCalendar(f, sync.GetValueOrDefault(SourceStore.RowKey(f.Name))))
-                    .Concat(stored.Select(s => ApiCalendar(s, sync.GetValueOrDefault(SourceStore.RowKey(s.Name)))))
+                    .Concat(settings.Mailboxes.Select(m => SettingsMailbox(m, followed.GetValueOrDefault(SourceStore.RowKey(m.Name)))))
+                    .Concat(stored.Select(s => ApiCalendar(s, (IsMailbox(s) ? followed : sync).GetValueOrDefault(SourceStore.RowKey(s.Name)))))
                     .ToList();
                 return Ok(JsonSerializer.Serialize(new CalendarList(calendars), SourcesJsonContext.Default.CalendarList));
             case SourceKind.Schedule:
@@ -68,6 +71,11 @@ public sealed class SourcesApi(
             return Ok(Serialize(SettingsCalendar(feed, await store.GetSyncAsync(feed.Name, cancellationToken).ConfigureAwait(false))));
         }
 
+        if (kind == SourceKind.Calendar && settings.Mailboxes.FirstOrDefault(m => Same(m.Name, name)) is { } mailbox)
+        {
+            return Ok(Serialize(SettingsMailbox(mailbox, SyncOf(await mailboxStates.GetAsync(mailbox.Name, cancellationToken).ConfigureAwait(false)))));
+        }
+
         if (kind == SourceKind.Schedule && settings.Schedules.FirstOrDefault(s => Same(s.Name, name)) is { } schedule)
         {
             return Ok(JsonSerializer.Serialize(SettingsSchedule(schedule), SourcesJsonContext.Default.ScheduleView));
@@ -83,8 +91,7 @@ public sealed class SourcesApi(
             return NotFound(kind, name);
         }
 
-        var sync = kind == SourceKind.Calendar ? await store.GetSyncAsync(stored.Name, cancellationToken).ConfigureAwait(false) : null;
-        return Ok(View(stored, sync), stored);
+        return Ok(View(stored, await SyncAsync(stored, cancellationToken).ConfigureAwait(false)), stored);
     }
 
     /// <summary><c>POST</c>: 201 with the source; 409 when the name is taken, here or in settings.</summary>
@@ -161,6 +168,12 @@ public sealed class SourcesApi(
         if (patch["name"] is { } renamed && (renamed.GetValueKind() != JsonValueKind.String || !Same(renamed.GetValue<string>(), stored.Name)))
         {
             errors.Add("name", $"cannot be changed (it is part of the {Noun(kind)}'s URL and of its jobs' keys); create a new {Noun(kind)} and delete this one.");
+            return SourceAnswer.Failed(400, ApiProblem.Validation(errors));
+        }
+
+        if (kind == SourceKind.Calendar && patch.ContainsKey("source") && (patch["source"] is not JsonValue changed || changed.GetValueKind() != JsonValueKind.String || changed.GetValue<string>() != SourceOf(stored)))
+        {
+            errors.Add("source", "cannot be changed (the calendar's jobs are keyed by it); create a new calendar and delete this one.");
             return SourceAnswer.Failed(400, ApiProblem.Validation(errors));
         }
 
@@ -251,8 +264,13 @@ public sealed class SourcesApi(
         var found = await FindWritableAsync(kind, name, ifMatch, cancellationToken).ConfigureAwait(false);
         if (found.Answer is { Status: 404 } && SourceDefinitions.IsValidName(name) && kind != SourceKind.Rule)
         {
-            // A delete that stopped between removing the source and cancelling its jobs finishes here when retried.
-            await CancelJobsAsync(kind, name, cancellationToken).ConfigureAwait(false);
+            // A delete that stopped between removing the source and cancelling its jobs finishes here when retried
+            // (a calendar's jobs have one origin or the other, by its source).
+            await CancelJobsAsync(kind, name, null, cancellationToken).ConfigureAwait(false);
+            if (kind == SourceKind.Calendar)
+            {
+                await CancelJobsAsync(kind, name, SourceDefinitions.Microsoft365Source, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (found.Answer is { } refused)
@@ -269,15 +287,24 @@ public sealed class SourcesApi(
                 return ETagMismatch(kind);
         }
 
-        var cancelled = kind == SourceKind.Rule ? 0 : await CancelJobsAsync(kind, stored.Name, cancellationToken).ConfigureAwait(false);
+        var cancelled = kind == SourceKind.Rule ? 0 : await CancelJobsAsync(kind, stored.Name, SourceOf(stored), cancellationToken).ConfigureAwait(false);
         Log.Deleted(logger, kind, stored.Name, cancelled);
         return new SourceAnswer(204);
     }
 
-    private Task<int> CancelJobsAsync(SourceKind kind, string name, CancellationToken cancellationToken)
+    /// <param name="source">A calendar's source: a mailbox's jobs have the origin <c>microsoft365:&lt;name&gt;</c>, a feed's <c>calendar:&lt;name&gt;</c>.</param>
+    private Task<int> CancelJobsAsync(SourceKind kind, string name, string? source, CancellationToken cancellationToken)
         => jobs.CancelScheduledAsync(
-            OriginJobs.OriginOf(kind, name), CancelReasons.SourceDeleted,
+            source == SourceDefinitions.Microsoft365Source ? new Microsoft365.MailboxDefinition(name, "").Origin : OriginJobs.OriginOf(kind, name), CancelReasons.SourceDeleted,
             $"Cancelled because {Noun(kind)} '{name}' was deleted through the API.", cancellationToken);
+
+    private static string? SourceOf(StoredSource source) => source.Kind == SourceKind.Calendar ? Text(source.Spec, "source") ?? SourceDefinitions.IcalSource : null;
+
+    private static bool IsMailbox(StoredSource source) => SourceOf(source) == SourceDefinitions.Microsoft365Source;
+
+    /// <summary>A mailbox's sync as a calendar shows it: its last sync, error and next sync from the mailbox state table.</summary>
+    private static CalendarSync? SyncOf(Microsoft365.MailboxState? state)
+        => state is null ? null : new CalendarSync(state.LastSyncStartedAt, state.LastSyncAt, state.LastError, state.NextSyncAt);
 
     private const string StoredUrlPlaceholder = "https://stored.invalid/";
 
@@ -357,7 +384,9 @@ public sealed class SourcesApi(
     private static string Opaque(string etag) => etag.Trim() is var t && t.StartsWith("W/", StringComparison.Ordinal) ? t[2..] : t;
 
     private async Task<CalendarSync?> SyncAsync(StoredSource source, CancellationToken cancellationToken)
-        => source.Kind == SourceKind.Calendar ? await store.GetSyncAsync(source.Name, cancellationToken).ConfigureAwait(false) : null;
+        => source.Kind != SourceKind.Calendar ? null
+            : IsMailbox(source) ? SyncOf(await mailboxStates.GetAsync(source.Name, cancellationToken).ConfigureAwait(false))
+            : await store.GetSyncAsync(source.Name, cancellationToken).ConfigureAwait(false);
 
     private static SourceAnswer NotFound(SourceKind kind, string? name) => SourceAnswer.Failed(404, new ApiProblem(
         "not-found", $"No such {Noun(kind)}.", name is null ? $"No {Noun(kind)} can have this name." : $"No {Noun(kind)} is named '{name}'."));
@@ -381,8 +410,12 @@ public sealed class SourcesApi(
     private static string Serialize(CalendarView view) => JsonSerializer.Serialize(view, SourcesJsonContext.Default.CalendarView);
 
     private CalendarView SettingsCalendar(Calendars.CalendarFeedOptions feed, CalendarSync? sync) => new(
-        feed.Name, SourceDefinitions.IcalSource, FeedUrlMask.Mask(feed.Url), feed.UrlSecretName, ReadOnly: true, DefinedIn.Settings, null, null, null,
+        feed.Name, SourceDefinitions.IcalSource, FeedUrlMask.Mask(feed.Url), feed.UrlSecretName, null, null, ReadOnly: true, DefinedIn.Settings, null, null, null,
         sync?.LastAttemptAt, sync?.LastSyncAt, sync?.LastError, sync?.NextSyncAt ?? NextPoll());
+
+    private static CalendarView SettingsMailbox(Microsoft365.MailboxOptions mailbox, CalendarSync? sync) => new(
+        mailbox.Name, SourceDefinitions.Microsoft365Source, null, null, mailbox.Mailbox, mailbox.AgentId, ReadOnly: true, DefinedIn.Settings, null, null, null,
+        sync?.LastAttemptAt, sync?.LastSyncAt, sync?.LastError, sync?.NextSyncAt);
 
     private CalendarView ApiCalendar(StoredSource source, CalendarSync? sync) => new(
         source.Name,
@@ -390,6 +423,8 @@ public sealed class SourcesApi(
         // The URL is never decrypted to be shown: its host is kept in the clear for this.
         source.ProtectedUrl is null ? null : source.UrlShown ?? "…",
         Text(source.Spec, "urlSecretName"),
+        Text(source.Spec, "mailbox"),
+        Text(source.Spec, "agentId"),
         ReadOnly: false,
         DefinedIn.Api,
         source.CreatedAt,
@@ -398,7 +433,7 @@ public sealed class SourcesApi(
         sync?.LastAttemptAt,
         sync?.LastSyncAt,
         sync?.LastError,
-        sync?.NextSyncAt ?? NextPoll());
+        IsMailbox(source) ? sync?.NextSyncAt : sync?.NextSyncAt ?? NextPoll());
 
     private static ScheduleView SettingsSchedule(Schedule s) => new(
         s.Name, s.Cron, s.TimeZone.Id, s.Dispatch.MeetingId, s.Dispatch.AgentId, s.Dispatch.VersionId, s.Dispatch.Metadata,

@@ -40,6 +40,10 @@ public static class SourcesServiceCollectionExtensions
         services.TryAddSingleton<SettingsSources>();
         services.TryAddSingleton<OriginJobs>();
         services.TryAddSingleton<SourcesApi>();
+
+        // Mailboxes added as calendars join those of the settings (registered before AddMicrosoft365's default).
+        services.TryAddSingleton<Microsoft365.SettingsMailboxSource>();
+        services.TryAddSingleton<Microsoft365.IMailboxSource, CatalogMailboxSource>();
         return services;
     }
 }

@@ -325,9 +325,15 @@ public sealed class SourcesEndToEndTests(StorageFixture storage) : IAsyncLifetim
             ["Calendars:Feeds:0:Name"] = "both", ["Calendars:Feeds:0:Url"] = "https://calendar.example.com/a.ics", ["Calendars:Feeds:0:UrlSecretName"] = "a-secret",
         }));
 
-        var mailbox = await SendAsync(host, HttpMethod.Post, "api/calendars", """{"name":"rooms","source":"microsoft365"}""");
+        // A Microsoft 365 calendar is checked by Microsoft365:Mailboxes' own checks, and refuses a feed's fields.
+        var mailbox = await SendAsync(host, HttpMethod.Post, "api/calendars", """{"name":"rooms","source":"microsoft365","mailbox":"not a mailbox","url":"https://calendar.example.com/a.ics"}""");
+        var mailboxSettings = new Microsoft365.Microsoft365OptionsValidator(new ConfigurationBuilder().Build())
+            .Validate(null, new Microsoft365.Microsoft365Options { Mailboxes = [new Microsoft365.MailboxOptions { Name = "rooms", Mailbox = "not a mailbox" }] }).Failures;
         Assert.Equal(HttpStatusCode.BadRequest, mailbox.Status);
-        Assert.Contains("not yet supported", (string)mailbox.Body!["errors"]!["source"]![0]!, StringComparison.Ordinal);
+        Assert.Contains($"Microsoft365:Mailboxes:0:Mailbox {(string)mailbox.Body!["errors"]!["mailbox"]![0]!}", mailboxSettings!);
+        Assert.Contains("a Microsoft 365 calendar names its mailbox", (string)mailbox.Body["errors"]!["url"]![0]!, StringComparison.Ordinal);
+        var unknownSource = await SendAsync(host, HttpMethod.Post, "api/calendars", """{"name":"rooms","source":"google"}""");
+        Assert.Contains("'microsoft365'", (string)unknownSource.Body!["errors"]!["source"]![0]!, StringComparison.Ordinal);
 
         var rule = await SendAsync(host, HttpMethod.Post, "api/rules", """{"name":"r","sources":"zoom","titlePattern":"(","agentId":"a","variables":{"x":"{{attendee.phone}}"}}""");
         var ruleSettings = RuleFailures(new Dictionary<string, string?>
