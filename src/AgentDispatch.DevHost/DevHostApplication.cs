@@ -93,7 +93,8 @@ public static partial class DevHostApplication
             startup.Add($"VideoSDK requests go to {builder.Configuration["VideoSdk:BaseUrl"]}.");
         }
 
-        var graphToApp = await StartGraphStandInAsync(builder, startup, cancellationToken).ConfigureAwait(false);
+        var graphClock = new AppClock();
+        var graphToApp = await StartGraphStandInAsync(builder, graphClock, startup, cancellationToken).ConfigureAwait(false);
 
         // Registered before the app's own services: Storage is up before anything that needs it
         // starts, and hosted services stop in reverse order, so it goes down last.
@@ -130,6 +131,10 @@ public static partial class DevHostApplication
         }
 
         var app = builder.Build();
+
+        // The stand-in keeps Graph's clock (subscription lifetimes, Retry-After) on the app's: a test or
+        // benchmark that moves the app's TimeProvider moves Graph's with it.
+        graphClock.Follow(app.Services.GetRequiredService<TimeProvider>());
         var routes = HttpFunctionEndpoints.Routes(functions, hostJson.RoutePrefix);
         app.UseRouting();
         HttpFunctionEndpoints.Map(app, routes, app.Configuration["DevHost:FunctionKey"]);
@@ -191,7 +196,7 @@ public static partial class DevHostApplication
     /// else on a free port (<c>DevHost:GraphEmulatorUrl</c> sets either), printed at start.
     /// </summary>
     /// <returns>True when the stand-in was started (its notifications then go to this app).</returns>
-    private static async Task<bool> StartGraphStandInAsync(WebApplicationBuilder builder, List<string> startup, CancellationToken cancellationToken)
+    private static async Task<bool> StartGraphStandInAsync(WebApplicationBuilder builder, TimeProvider time, List<string> startup, CancellationToken cancellationToken)
     {
         var mailboxes = builder.Configuration.GetSection($"{Microsoft365Options.Section}:Mailboxes").GetChildren()
             .Select(m => m["Mailbox"]).OfType<string>().Where(m => !string.IsNullOrWhiteSpace(m)).ToList();
@@ -204,7 +209,8 @@ public static partial class DevHostApplication
         var graph = await GraphEmulatorApp.StartAsync(
             new GraphEmulatorOptions { Mailboxes = mailboxes },
             builder.Configuration["DevHost:GraphEmulatorUrl"] ?? (mailboxes.Count > 0 ? DefaultGraphEmulatorUrl : "http://127.0.0.1:0"),
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+            time,
+            cancellationToken).ConfigureAwait(false);
         builder.Services.AddSingleton(graph);
         builder.Services.AddHostedService<GraphEmulatorLifetime>();
         builder.Services.AddSingleton(new Microsoft365Credential(new StandInCredential()) { Kind = "stand-in" });
@@ -300,6 +306,24 @@ public static partial class DevHostApplication
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public async Task StopAsync(CancellationToken cancellationToken) => await emulator.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The system clock until the app is built, then the app's own <see cref="TimeProvider"/>.</summary>
+    private sealed class AppClock : TimeProvider
+    {
+        private volatile TimeProvider _time = System;
+
+        public void Follow(TimeProvider time) => _time = time;
+
+        public override DateTimeOffset GetUtcNow() => _time.GetUtcNow();
+
+        public override long GetTimestamp() => _time.GetTimestamp();
+
+        public override long TimestampFrequency => _time.TimestampFrequency;
+
+        public override TimeZoneInfo LocalTimeZone => _time.LocalTimeZone;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => _time.CreateTimer(callback, state, dueTime, period);
     }
 
     /// <summary>Stops the in-process Graph stand-in with the dev host.</summary>
