@@ -223,7 +223,7 @@ public sealed class GraphMailboxClient : IDisposable
         }
 
         return int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            ? TimeSpan.FromSeconds(Math.Min(seconds, 3600))
+            ? TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 3600)) // 0 would re-queue at once, in a loop
             : null;
     }
 

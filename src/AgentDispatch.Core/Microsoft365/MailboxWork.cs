@@ -46,7 +46,10 @@ public sealed class MailboxWork(
                 await subscriptions.ReauthorizeAsync(mailbox, cancellationToken).ConfigureAwait(false);
                 return null;
             case MailboxActions.Sync:
-                if (await store.GetAsync(mailbox.Name, cancellationToken).ConfigureAwait(false) is { LastSyncStartedAt: { } started, ThrottledUntil: null } && started > message.At)
+                // Covered only by a sync that began after the message and succeeded: one that began and then
+                // failed leaves the change to this message.
+                if (await store.GetAsync(mailbox.Name, cancellationToken).ConfigureAwait(false) is { LastSyncStartedAt: { } started, LastSyncAt: { } done, ThrottledUntil: null }
+                    && started > message.At && done >= started)
                 {
                     Log.SyncCovered(logger, mailbox.Name);
                     return null;

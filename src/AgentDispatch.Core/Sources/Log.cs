@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1504, EventName = "SourcesStale", Level = LogLevel.Warning, Message = "Runtime sources could not be read ({Error}); the copy read last is used meanwhile")]
     public static partial void CatalogStale(ILogger logger, string error);
 
+    [LoggerMessage(EventId = 1506, EventName = "RuntimeMailboxesUnreadable", Level = LogLevel.Warning, Message = "Mailboxes added through the API could not be read ({Error}); only those of the settings are followed until they can")]
+    public static partial void RuntimeMailboxesUnreadable(ILogger logger, string error);
+
     [LoggerMessage(EventId = 1505, EventName = "StoredSourceInvalid", Level = LogLevel.Warning, Message = "Runtime {Kind} {Name} is stored but no longer valid here and is skipped: {Errors}")]
     public static partial void StoredInvalid(ILogger logger, SourceKind kind, string name, string errors);
 }

@@ -38,7 +38,8 @@ public sealed class SourceCatalog(
     /// <summary>How long a copy read before a Storage failure is still used.</summary>
     public static readonly TimeSpan StaleFor = TimeSpan.FromMinutes(5);
 
-    private (string? Generation, RuntimeSources Sources, DateTimeOffset ReadAt)? _cached;
+    // Swapped whole (a reference), so no reader sees one generation with another's sources.
+    private volatile Snapshot? _cached;
 
     public async Task<RuntimeSources> GetAsync(CancellationToken cancellationToken)
     {
@@ -64,11 +65,15 @@ public sealed class SourceCatalog(
             return cached.Sources;
         }
 
-        // Two uses at once after a change may both read the table: rare, and both read the same.
+        // Two uses at once after a change may both read the table: rare, and both read the same. A copy
+        // with a URL that could not be decrypted (Key Vault down a moment) is not kept as this generation's,
+        // so the next use tries again rather than waiting for the next write.
         var sources = await ReadAsync(cancellationToken).ConfigureAwait(false);
-        _cached = (generation, sources, time.GetUtcNow());
+        _cached = new Snapshot(sources.Calendars.Any(c => c.Error is not null) ? null : generation, sources, time.GetUtcNow());
         return sources;
     }
+
+    private sealed record Snapshot(string? Generation, RuntimeSources Sources, DateTimeOffset ReadAt);
 
     private async Task<RuntimeSources> ReadAsync(CancellationToken cancellationToken)
     {

@@ -95,6 +95,8 @@ public sealed class SourceStore
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
+            // Perhaps this very insert, retried because its bump failed: bump, so no reader keeps missing it.
+            await BumpAsync(cancellationToken).ConfigureAwait(false);
             return (StoreWrite.Exists, null);
         }
     }
@@ -125,6 +127,12 @@ public sealed class SourceStore
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
+            if (ex.Status == 404)
+            {
+                // Perhaps this very delete, retried because its bump failed: bump, so no reader keeps the source.
+                await BumpAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return ex.Status == 404 ? StoreWrite.NotFound : StoreWrite.ETagMismatch;
         }
 
@@ -190,7 +198,8 @@ public sealed class SourceStore
     private static CalendarSync ReadSync(TableEntity entity) => new(
         entity.GetDateTimeOffset("LastAttemptAt"), entity.GetDateTimeOffset("LastSyncAt"), entity.GetString("LastError"), entity.GetDateTimeOffset("NextSyncAt"));
 
-    private async Task BumpAsync(CancellationToken cancellationToken)
+    /// <summary>Changes the generation row, so every reader reads the sources again at its next use.</summary>
+    public async Task BumpAsync(CancellationToken cancellationToken)
         => await _table.UpsertEntityAsync(
             new TableEntity(MetaPartition, GenerationRow) { ["At"] = Instants.Ms(_time.GetUtcNow()) }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
 

@@ -230,6 +230,8 @@ public sealed class SourcesApi(
         var specChanged = !JsonNode.DeepEquals(merged, stored.Spec);
         if (!specChanged && !urlPatched)
         {
+            // Nothing to write; perhaps a retry of a PATCH whose bump failed, so bump all the same.
+            await store.BumpAsync(cancellationToken).ConfigureAwait(false);
             return Ok(View(stored, await SyncAsync(stored, cancellationToken).ConfigureAwait(false)), stored);
         }
 
@@ -262,6 +264,12 @@ public sealed class SourcesApi(
     public async Task<SourceAnswer> DeleteAsync(SourceKind kind, string name, string? ifMatch, CancellationToken cancellationToken)
     {
         var found = await FindWritableAsync(kind, name, ifMatch, cancellationToken).ConfigureAwait(false);
+        if (found.Answer is { Status: 404 } && SourceDefinitions.IsValidName(name))
+        {
+            // Perhaps a retry of a delete whose bump failed: bump, so no reader keeps the source.
+            await store.BumpAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (found.Answer is { Status: 404 } && SourceDefinitions.IsValidName(name) && kind != SourceKind.Rule)
         {
             // A delete that stopped between removing the source and cancelling its jobs finishes here when retried

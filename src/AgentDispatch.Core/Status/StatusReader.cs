@@ -137,14 +137,14 @@ public sealed class StatusReader
             return ([], null);
         }
 
-        var defined = await _mailboxes.ListAsync(cancellationToken).ConfigureAwait(false);
-        if (defined.Count == 0)
-        {
-            return ([], null);
-        }
-
         try
         {
+            var defined = await _mailboxes.ListAsync(cancellationToken).ConfigureAwait(false);
+            if (defined.Count == 0)
+            {
+                return ([], null);
+            }
+
             var states = (await _mailboxStates.ListAsync(cancellationToken).ConfigureAwait(false))
                 .ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
             return (defined.Select(m =>
