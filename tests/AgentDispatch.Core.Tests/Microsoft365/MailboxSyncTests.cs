@@ -179,6 +179,30 @@ public sealed class MailboxSyncTests(AzuriteCollectionFixture azurite)
     }
 
     [Fact]
+    public async Task NotificationAfterASyncThatBeganAndFailed_IsNotTakenAsCovered_AndIsSynced()
+    {
+        await using var h = await Microsoft365Harness.StartAsync(azurite.Fixture);
+        await h.SubscribeAndSyncAsync();
+        h.Stand.LoseNextNotifications(1); // the change reaches the app only through the message below
+        var id = h.Stand.AddEvent(Microsoft365Harness.Mailbox, "After a failed sync", InTwoHours, joinUrl: JoinUrl);
+        var notifiedAt = DateTimeOffset.UtcNow;
+
+        // A sync began after the notification and then failed (an instance stopped mid-way, Storage down):
+        // it recorded its start and never its success.
+        var store = h.Get<MailboxStateStore>();
+        await store.UpdateAsync("team", s => s with { LastSyncStartedAt = notifiedAt.AddSeconds(1) }, CancellationToken.None);
+        var report = await h.Get<MailboxWork>().HandleAsync(new MailboxWorkMessage("team", MailboxActions.Sync, notifiedAt), CancellationToken.None);
+
+        // A sync that began after it and succeeded does cover the next one.
+        var covered = await h.Get<MailboxWork>().HandleAsync(new MailboxWorkMessage("team", MailboxActions.Sync, notifiedAt), CancellationToken.None);
+
+        Assert.NotNull(report);
+        Assert.True(report.Succeeded);
+        Assert.NotNull(await h.JobAsync(id));
+        Assert.Null(covered);
+    }
+
+    [Fact]
     public async Task Throttled_WaitsTheRetryAfter_ThenSyncs()
     {
         await using var h = await Microsoft365Harness.StartAsync(azurite.Fixture);
