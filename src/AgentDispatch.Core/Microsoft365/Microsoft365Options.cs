@@ -127,9 +127,10 @@ public sealed class Microsoft365OptionsValidator(IConfiguration configuration) :
             failures.Add($"{Microsoft365Options.Section}:GraphUrl must be an absolute https URL such as {Microsoft365Options.DefaultGraphUrl} (plain http only on a loopback host, for the local stand-in).");
         }
 
-        if (options.NotificationUrl is { } url && (!url.IsAbsoluteUri || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))))
+        if (options.NotificationUrl is { } url && (!url.IsAbsoluteUri || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))
+                                                   || url.Query.Length > 0 || url.Fragment.Length > 0))
         {
-            failures.Add($"{Microsoft365Options.Section}:NotificationUrl must be the absolute https URL of /api/webhooks/microsoft365 (Graph sends only to https; plain http only on loopback).");
+            failures.Add($"{Microsoft365Options.Section}:NotificationUrl must be the absolute https URL of /api/webhooks/microsoft365, with no query or fragment (Graph sends only to https; plain http only on loopback; the lifecycle URL is it + /lifecycle).");
         }
 
         if (options.Horizon < TimeSpan.FromHours(1) || options.Horizon > TimeSpan.FromDays(180))

@@ -42,6 +42,23 @@ public sealed class StartupValidationTests
     }
 
     [Fact]
+    public async Task Microsoft365Settings_AreCheckedByName_WithTheMessagesTheCalendarsApiGives()
+    {
+        var message = await StartupFailure(new()
+        {
+            ["VideoSdk:AuthToken"] = "token",
+            ["Microsoft365:Mailboxes:0:Name"] = "board room",
+            ["Microsoft365:Mailboxes:0:Mailbox"] = "not a mailbox",
+            ["Microsoft365:NotificationUrl"] = "https://agents.example.com/api/webhooks/microsoft365?code=abc",
+        });
+
+        Assert.Contains("Microsoft365:Mailboxes:0:Name must be 1-64 letters, digits, '-' or '_'", message, StringComparison.Ordinal);
+        Assert.Contains("Microsoft365:Mailboxes:0:Mailbox must be the mailbox's user principal name (name@domain) or object id (a GUID).", message, StringComparison.Ordinal);
+        Assert.Contains("Microsoft365:NotificationUrl must be the absolute https URL of /api/webhooks/microsoft365, with no query or fragment", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("code=abc", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnresolvedKeyVaultReference_IsCalledOut()
     {
         var message = await StartupFailure(new() { ["VideoSdk:AuthToken"] = "@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/t/)" });
