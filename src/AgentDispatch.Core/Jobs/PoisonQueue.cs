@@ -27,6 +27,9 @@ public sealed class PoisonQueue(StorageClients storage, TimeProvider time)
     /// </summary>
     public const int MaxOriginalChars = 16 * 1024;
 
+    /// <summary>What the envelope may take of the 64 KiB, as JSON text (escapes can make a character six).</summary>
+    private const int MaxEnvelopeChars = 40 * 1024;
+
     private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CreateOnce> _created = new(StringComparer.Ordinal);
 
@@ -36,8 +39,18 @@ public sealed class PoisonQueue(StorageClients storage, TimeProvider time)
         await _created.GetOrAdd(queue.Name, _ => new CreateOnce(ct => queue.CreateIfNotExistsAsync(cancellationToken: ct)))
             .EnsureAsync(cancellationToken).ConfigureAwait(false);
         ArgumentNullException.ThrowIfNull(originalText);
-        var original = originalText.Length <= MaxOriginalChars ? originalText : originalText[..MaxOriginalChars] + $"... [cut: {originalText.Length} characters in all]";
+        // Never between the two halves of a surrogate pair: half of one is not text, and would be written as U+FFFD.
+        var keep = MaxOriginalChars - (originalText.Length > MaxOriginalChars && char.IsHighSurrogate(originalText[MaxOriginalChars - 1]) ? 1 : 0);
+        var original = originalText.Length <= MaxOriginalChars ? originalText : originalText[..keep] + $"... [cut: {originalText.Length} characters in all]";
         var poisoned = new PoisonedMessage(reason, errors, sourceQueue, messageId, dequeueCount, time.GetUtcNow(), original);
-        await queue.SendMessageAsync(JsonSerializer.Serialize(poisoned, JobsJsonContext.Default.PoisonedMessage), null, NeverExpires, cancellationToken).ConfigureAwait(false);
+        var envelope = JsonSerializer.Serialize(poisoned, JobsJsonContext.Default.PoisonedMessage);
+        if (envelope.Length > MaxEnvelopeChars)
+        {
+            // Still too large (a long reason, long field names): keep the reason's start and the original, drop the rest.
+            poisoned = poisoned with { Reason = reason.Length > 1024 ? reason[..1024] + "..." : reason, Errors = null };
+            envelope = JsonSerializer.Serialize(poisoned, JobsJsonContext.Default.PoisonedMessage);
+        }
+
+        await queue.SendMessageAsync(envelope, null, NeverExpires, cancellationToken).ConfigureAwait(false);
     }
 }
