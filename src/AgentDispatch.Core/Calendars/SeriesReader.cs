@@ -1,3 +1,4 @@
+using AgentDispatch.Jobs;
 using Ical.Net.CalendarComponents;
 using Ical.Net.DataTypes;
 using Ical.Net.Evaluation;
@@ -14,6 +15,8 @@ internal static class SeriesReader
     // Ical.Net steps through a rule one FREQ interval at a time; a rule that can never match
     // (BYMONTH=2;BYMONTHDAY=30) would step forever without this.
     private static readonly EvaluationOptions Evaluation = new() { MaxUnmatchedIncrementsLimit = 100_000 };
+
+    private static readonly DateTime LastDay = new(9999, 12, 31, 0, 0, 0, DateTimeKind.Utc);
 
     public static void Read(string uid, List<FeedComponent> components, FeedReading reading)
     {
@@ -37,6 +40,7 @@ internal static class SeriesReader
         CheckedEvent? checkedMaster = null;
         if (master is not null)
         {
+            EndUntilBeforeLastDay(master);
             checkedMaster = EventTimes.Check(uid, master, reading, out var allDay);
             if (checkedMaster is null)
             {
@@ -116,6 +120,11 @@ internal static class SeriesReader
                 occurrences.Add((start, EventTimes.EndOf(master.Event, occurrence)));
             }
         }
+        catch (Exception ex) when (IsOutOfRange(ex))
+        {
+            reading.Unread(uid, $"{FeedReading.Label(master.Event, uid)}: one of its times (start, end or an occurrence) {Instants.OutsideCalendar}: its meetings are left as they are.");
+            return false;
+        }
         catch (Exception ex) when (IcsLoader.IsParseFailure(ex))
         {
             reading.Unread(uid, $"{FeedReading.Label(master.Event, uid)} could not be expanded ({ex.GetType().Name}: {ex.Message}): its meetings are left as they are.");
@@ -163,6 +172,11 @@ internal static class SeriesReader
             start = EventTimes.ToUtc(occurrence.Period.StartTime);
             end = EventTimes.EndOf(replacement, occurrence);
         }
+        catch (Exception ex) when (IsOutOfRange(ex))
+        {
+            reading.Unread(uid, $"{label}: its start or end {Instants.OutsideCalendar}: its meeting is left as it is.");
+            return;
+        }
         catch (Exception ex) when (IcsLoader.IsParseFailure(ex))
         {
             reading.Unread(uid, $"{label} could not be read ({ex.GetType().Name}: {ex.Message}): its meeting is left as it is.");
@@ -201,6 +215,25 @@ internal static class SeriesReader
             return true;
         }
     }
+
+    /// <summary>
+    /// Ical.Net cannot expand a rule whose UNTIL is on 9999-12-31 (its evaluation steps past the last day and
+    /// overflows, before the first occurrence), and calendars write that date for "forever": such a rule ends
+    /// a day earlier instead, which no window reaches.
+    /// </summary>
+    private static void EndUntilBeforeLastDay(CalendarEvent evt)
+    {
+        if (evt.RecurrenceRule is { Until: { } until } rule && until.Value >= LastDay)
+        {
+            rule.Until = new CalDateTime(LastDay.AddTicks(-TimeSpan.TicksPerSecond), CalDateTime.UtcTzId);
+        }
+    }
+
+    /// <summary>
+    /// A time of the event (its start in UTC, its end from DTEND or DURATION, an occurrence of its rule) is
+    /// outside what .NET can hold: Ical.Net says so with these, NodaTime (its zones) with an overflow.
+    /// </summary>
+    private static bool IsOutOfRange(Exception ex) => ex is EvaluationOutOfRangeException or ArgumentOutOfRangeException or OverflowException;
 
     private static bool IsRecurring(CalendarEvent evt)
         => evt.RecurrenceRule is not null || evt.RecurrenceDates.GetAllDates().Any() || evt.RecurrenceDates.GetAllPeriods().Any();

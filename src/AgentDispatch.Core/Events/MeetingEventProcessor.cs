@@ -48,7 +48,7 @@ public sealed partial class MeetingEventProcessor(
         var now = time.GetUtcNow();
         if (e.Start is not { } start)
         {
-            return new EventResult(SourceJobStatus.Ignored, "the event has no start time");
+            return new EventResult(SourceJobStatus.Ignored, "the event has no start time that can be read (none, or one that " + Instants.OutsideCalendar + ")");
         }
 
         if ((e.End ?? start) <= now)
@@ -86,12 +86,19 @@ public sealed partial class MeetingEventProcessor(
             return await NoLongerRoutedAsync(e, change, router.Count + runtimeRules.Count == 0 ? "no routing rules are configured" : "no routing rule matched the event", cancellationToken).ConfigureAwait(false);
         }
 
-        var dispatchAt = start - route.LeadTime;
+        // The start is the sender's: at the ends of the calendar the lead time or the window takes it out
+        // of DateTimeOffset's range. Such an event cannot be scheduled, like one whose window has passed.
+        if (Instants.Plus(start, -route.LeadTime) is not { } dispatchAt
+            || (route.NotAfter is { } offset ? Instants.Plus(start, offset) : Instants.Plus(dispatchAt, jobsOptions.Value.DefaultWindow)) is not { } notAfter)
+        {
+            return new EventResult(SourceJobStatus.Ignored, "the meeting's start time " + Instants.TooFar, Rule: route.RuleName);
+        }
+
         var request = new DispatchJobRequest(
             new DispatchRequest(meetingId, route.AgentId, route.Metadata, route.VersionId),
             DispatchAt: dispatchAt,
             // Always explicit: a moved meeting's window moves with it.
-            NotAfter: route.NotAfter is { } offset ? start + offset : dispatchAt + jobsOptions.Value.DefaultWindow)
+            NotAfter: notAfter)
         {
             SourceKey = e.Key,
             Origin = e.Origin,

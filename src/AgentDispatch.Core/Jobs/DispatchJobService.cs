@@ -84,7 +84,9 @@ public sealed class DispatchJobService(
         var o = options.Value;
         var requestedAt = request.RequestedAt is { } sent && Ms(sent) < now ? Ms(sent) : now;
         var dispatchAt = Ms(request.DispatchAt ?? requestedAt);
-        var notAfter = Ms(request.NotAfter ?? Instants.Add(dispatchAt, o.DefaultWindow));
+        // A dispatchAt the caller chose plus the default window may leave the calendar: refused as too far, below.
+        var window = request.NotAfter is { } given ? given : Instants.Plus(dispatchAt, o.DefaultWindow);
+        var notAfter = Ms(window ?? DateTimeOffset.MaxValue);
         var key = request.SourceKey
             ?? (request.IdempotencyKey is { } callerKey ? IdempotencyKeys.FromCaller(callerKey) : IdempotencyKeys.Derived(request.Dispatch.MeetingId, request.Dispatch.AgentId, request.DispatchAt));
 
@@ -94,12 +96,16 @@ public sealed class DispatchJobService(
         }
 
         var errors = new RequestErrors();
-        if (notAfter <= now)
+        if (window is null)
+        {
+            errors.Add("dispatchAt", Instants.TooFar + ".");
+        }
+        else if (notAfter <= now)
         {
             errors.Add(request.NotAfter is null ? "dispatchAt" : "notAfter", $"is too late: the dispatch window closed at {notAfter:o}.");
         }
 
-        if (dispatchAt > Instants.Add(now, o.MaxScheduleAhead))
+        if (window is not null && dispatchAt > Instants.Add(now, o.MaxScheduleAhead))
         {
             errors.Add("dispatchAt", $"is too far ahead: at most {o.MaxScheduleAhead.TotalDays:F0} days.");
         }
@@ -189,9 +195,14 @@ public sealed class DispatchJobService(
         dispatchAt = Ms(dispatchAt);
         notAfter = Instants.Ms(notAfter);
         var now = Now();
-        var until = notAfter ?? Instants.Add(dispatchAt, options.Value.DefaultWindow);
+        var window = notAfter ?? Instants.Plus(dispatchAt, options.Value.DefaultWindow);
+        var until = window ?? DateTimeOffset.MaxValue;
         var errors = new RequestErrors();
-        if (until <= dispatchAt)
+        if (window is null)
+        {
+            errors.Add("dispatchAt", Instants.TooFar + ".");
+        }
+        else if (until <= dispatchAt)
         {
             errors.Add("notAfter", "must be later than dispatchAt.");
         }
@@ -200,7 +211,7 @@ public sealed class DispatchJobService(
             errors.Add(notAfter is null ? "dispatchAt" : "notAfter", $"is too late: the dispatch window closed at {until:o}.");
         }
 
-        if (dispatchAt > Instants.Add(now, options.Value.MaxScheduleAhead))
+        if (window is not null && dispatchAt > Instants.Add(now, options.Value.MaxScheduleAhead))
         {
             errors.Add("dispatchAt", $"is too far ahead: at most {options.Value.MaxScheduleAhead.TotalDays:F0} days.");
         }

@@ -143,7 +143,10 @@ public static class IndexKeys
 
     public static string HourPartition(string kind, DateTimeOffset at) => Key(kind, Hour(at));
 
-    /// <summary>A row key bound: every key of a time at or after <paramref name="at"/> sorts at or after it.</summary>
+    /// <summary>
+    /// A row key bound: every key of a time at or after <paramref name="at"/> sorts at or after it. UtcTicks runs
+    /// from 0 (0001-01-01) to 3155378975999999999 (9999-12-31), so this and <see cref="Newest"/> are 19 digits for any time.
+    /// </summary>
     public static string Ticks(DateTimeOffset at) => at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
 
     /// <summary>Ticks counted down, so the newest sorts first.</summary>

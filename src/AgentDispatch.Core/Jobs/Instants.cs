@@ -11,6 +11,9 @@ public static class Instants
     /// <summary>Why a time was refused or skipped when <see cref="Plus"/> found no time: the same words on every source.</summary>
     public const string TooFar = "is too far from now: adding the lead time or window to it leaves the calendar (years 0001 to 9999)";
 
+    /// <summary>Why a time a sender wrote was refused or skipped when it is itself no time: its offset (or zone) puts it before 0001 or after 9999 in UTC.</summary>
+    public const string OutsideCalendar = "is outside the calendar: in UTC it falls before 0001-01-01 or after 9999-12-31";
+
     public static DateTimeOffset Ms(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
 
     public static DateTimeOffset? Ms(DateTimeOffset? at) => at is { } value ? Ms(value) : null;
@@ -21,8 +24,9 @@ public static class Instants
     /// </summary>
     public static DateTimeOffset? Plus(DateTimeOffset at, TimeSpan span)
     {
+        // Compared with the room left either way, never negated: -TimeSpan.MinValue.Ticks is no number.
         var utc = at.UtcTicks;
-        if (span >= TimeSpan.Zero ? DateTimeOffset.MaxValue.UtcTicks - utc < span.Ticks : utc - DateTimeOffset.MinValue.UtcTicks < -span.Ticks)
+        if (span >= TimeSpan.Zero ? span.Ticks > DateTimeOffset.MaxValue.UtcTicks - utc : span.Ticks < DateTimeOffset.MinValue.UtcTicks - utc)
         {
             return null;
         }

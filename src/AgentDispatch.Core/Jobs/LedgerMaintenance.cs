@@ -35,7 +35,8 @@ public sealed class LedgerMaintenance(DispatchLedger ledger, IOptions<JobsOption
         }
 
         // Retention needs the index: until the backfill completes, nothing is deleted.
-        var cutoff = time.GetUtcNow() - options.Value.Retention;
+        // Jobs:Retention has no upper bound: one longer than the calendar keeps everything.
+        var cutoff = Instants.Add(time.GetUtcNow(), -options.Value.Retention);
         var retention = new RetentionReport(0, 0, false);
         while (backfill.Complete && System.Diagnostics.Stopwatch.GetElapsedTime(started) < budget)
         {

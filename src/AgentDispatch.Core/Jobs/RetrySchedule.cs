@@ -30,6 +30,8 @@ public sealed class RetrySchedule(IOptions<JobsOptions> options, JitterSource ji
         }
 
         // Whole milliseconds: the time is compared with what the ledger and the wake-up message give back.
-        return Instants.Ms(now + delay);
+        // VideoSDK's Retry-After can be a date as late as 9999: held at the end of time, it is after any
+        // window, and the job expires instead of overflowing.
+        return Instants.Ms(Instants.Add(now, delay));
     }
 }

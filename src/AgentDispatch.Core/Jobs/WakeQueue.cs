@@ -40,6 +40,7 @@ public sealed class WakeQueue
     public async Task SendAsync(string jobId, DateTimeOffset due, CancellationToken cancellationToken)
     {
         await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        // The difference of two times always fits a TimeSpan (even 9999 less 0001); it is held to what Storage can hide.
         var delay = due - _time.GetUtcNow();
         delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay > MaxDelay ? MaxDelay : delay;
         var text = JsonSerializer.Serialize(new WakeMessage(jobId, due), JobsJsonContext.Default.WakeMessage);

@@ -66,8 +66,10 @@ internal static class GraphEventMapper
             return null;
         }
 
+        // The wall clock read as UTC, less the zone's offset. new DateTimeOffset(local, offset) would throw where
+        // that leaves the calendar (9999-12-31T23:00 in Hawaii): such a time reads as none, like an unreadable one.
         var unspecified = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
-        return new DateTimeOffset(unspecified, tz.GetUtcOffset(unspecified));
+        return Instants.Plus(new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Utc)), -tz.GetUtcOffset(unspecified));
     }
 
     private static string? Join(string? first, string? second, IEnumerable<string?>? more)

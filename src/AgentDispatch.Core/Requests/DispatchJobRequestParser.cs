@@ -219,7 +219,11 @@ public static partial class DispatchJobRequestParser
         if (!Iso8601WithOffset().IsMatch(text)
             || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
         {
-            errors.Add(field, "must be an ISO 8601 date and time with an offset, e.g. 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00" + hint + ".");
+            // A well-formed time whose offset takes it out of the calendar in UTC (0001-01-01T00:00:00+14:00)
+            // fails TryParse too; it is told apart by its wall-clock part, which does parse.
+            errors.Add(field, Iso8601WithOffset().IsMatch(text) && DateTime.TryParse(text[..^OffsetLength(text)], CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
+                ? Instants.OutsideCalendar + "."
+                : "must be an ISO 8601 date and time with an offset, e.g. 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00" + hint + ".");
             return null;
         }
 
@@ -246,6 +250,8 @@ public static partial class DispatchJobRequestParser
     }
 
     private static string Truncate(string text) => text.Length <= 16 ? text : text[..16] + "…";
+
+    private static int OffsetLength(string text) => text[^1] is 'Z' or 'z' ? 1 : 6;
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex Iso8601WithOffset();

@@ -89,7 +89,7 @@ public sealed class ScheduleRunner
             var window = schedule.Window ?? _jobsOptions.Value.DefaultWindow;
 
             // After now - window, not at it: an occurrence exactly one window ago has just closed.
-            var occurrences = schedule.OccurrencesBetween(now - window, now + LookAhead).Take(MaxOccurrencesPerRun + 1).ToList();
+            var occurrences = schedule.OccurrencesBetween(Instants.Add(now, -window), Instants.Add(now, LookAhead)).Take(MaxOccurrencesPerRun + 1).ToList();
             if (occurrences.Count > MaxOccurrencesPerRun)
             {
                 Log.TooMany(_logger, schedule.Name, MaxOccurrencesPerRun);
@@ -133,7 +133,13 @@ public sealed class ScheduleRunner
 
         // Each occurrence is seen by many runs before it is due. A point read answers those; a repeated
         // submit would also be safe, but would queue another wake-up for the job on every run.
-        var notAfter = occurrence + window;
+        // The occurrence is near the clock's now, but a clock (or a test's) at the end of 9999 would overflow.
+        if (Instants.Plus(occurrence, window) is not { } notAfter)
+        {
+            Log.NotSubmitted(_logger, schedule.Name, occurrence, "notAfter: the occurrence " + Instants.TooFar);
+            return SubmitStatus.Rejected;
+        }
+
         var request = new DispatchJobRequest(schedule.Dispatch, occurrence, notAfter) { SourceKey = key, Origin = schedule.Origin };
         if (await _jobs.GetAsync(JobIds.ForKey(key), cancellationToken).ConfigureAwait(false) is { } found)
         {

@@ -1,5 +1,6 @@
 using AgentDispatch.Calendars;
 using AgentDispatch.Events;
+using AgentDispatch.Jobs;
 
 namespace AgentDispatch.Core.Tests.Calendars;
 
@@ -305,6 +306,53 @@ public sealed class CalendarFeedParserEdgeTests
         var problem = Assert.Single(result.Problems);
         Assert.StartsWith("VEVENT #1 (UID daily) could not be read (", problem, StringComparison.Ordinal);
         Assert.EndsWith("): its meetings are left as they are.", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("RRULE:FREQ=DAILY;UNTIL=99991231T235959Z")]
+    [InlineData("RRULE:FREQ=DAILY;UNTIL=99991231T000000Z")]
+    [InlineData("RRULE:FREQ=DAILY;UNTIL=99991231")]
+    [InlineData("RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE;UNTIL=99991231T235959Z")]
+    public void Parse_SeriesUntilTheLastDayOfTheCalendar_IsReadLikeOneWithoutEnd(string rule)
+    {
+        // Calendars write UNTIL=9999-12-31 for "forever"; Ical.Net cannot expand such a rule as written.
+        var result = Parse(Calendar(Event("forever", "DTSTART:20260302T100000Z", "DTEND:20260302T103000Z", rule)));
+
+        Assert.Equal([Utc(3, 10, 10), Utc(3, 11, 10)], result.Occurrences.Select(o => o.Start!.Value).Where(s => s >= Utc(3, 10, 0)));
+        Assert.Empty(result.Problems);
+        Assert.Empty(result.UnreadUids);
+    }
+
+    [Theory]
+    [InlineData("far", "DTSTART:99991231T235959Z", "DURATION:PT1H")]
+    [InlineData("far", "DTSTART:99991231T233000Z", "DURATION:PT1H", "RRULE:FREQ=DAILY")]
+    [InlineData("far", "DTSTART;TZID=Etc/GMT+12:99991231T230000", "DURATION:PT1H")]
+    [InlineData("far", "DTSTART;TZID=Etc/GMT+12:99991231T230000", "DTEND;TZID=Etc/GMT+12:99991231T233000")]
+    [InlineData("far", "DTSTART:20260310T100000Z", "DURATION:P3000000D")]
+    [InlineData("daily", "RECURRENCE-ID:20260310T100000Z", "DTSTART:99991231T235959Z", "DURATION:PT1H", "SEQUENCE:1")]
+    [InlineData("daily", "RECURRENCE-ID:20260310T100000Z", "DTSTART;TZID=Etc/GMT+12:99991231T230000", "DURATION:PT1H", "SEQUENCE:1")]
+    public void Parse_TimeOutsideTheCalendar_IsLeftAsItIsWithTheReason(string uid, params string[] lines)
+    {
+        var result = Parse(Calendar(DailySeries, Event(uid, lines), Event("ok", "DTSTART:20260310T110000Z")));
+
+        Assert.Contains(Key("ok", "single"), result.Occurrences.Select(o => o.Key));
+        Assert.Equal([uid], result.UnreadUids);
+        Assert.Contains(result.Problems, p => p.Contains(Instants.OutsideCalendar, StringComparison.Ordinal)
+            && (p.EndsWith("its meetings are left as they are.", StringComparison.Ordinal) || p.EndsWith("its meeting is left as it is.", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("DTSTART;TZID=Pacific/Kiritimati:00010101T000000", "DURATION:PT1H")]
+    [InlineData("DTSTART:00010101T000000Z", "DTEND:00010101T003000Z", "RRULE:FREQ=YEARLY")]
+    [InlineData("DTSTART:99981231T235959Z", "DURATION:PT1H", "RRULE:FREQ=YEARLY")]
+    [InlineData("DTSTART:20260301T100000Z", "DTEND:20260301T103000Z", "RRULE:FREQ=DAILY", "EXDATE;TZID=Pacific/Kiritimati:00010101T000000", "EXDATE:99991231T235959Z")]
+    public void Parse_TimesNearTheEndsOfTheCalendar_AreReadWithoutProblems(params string[] lines)
+    {
+        var result = Parse(Calendar(Event("edge", lines), Event("ok", "DTSTART:20260310T110000Z")));
+
+        Assert.Contains(Key("ok", "single"), result.Occurrences.Select(o => o.Key));
+        Assert.Empty(result.UnreadUids);
+        Assert.Empty(result.Problems);
     }
 
     [Fact]

@@ -101,6 +101,22 @@ public sealed class ScheduleRunnerTests(AzuriteCollectionFixture azurite)
         Assert.All(jobs.GroupBy(j => j.DispatchAt), g => Assert.Single(g));
     }
 
+    [Theory]
+    [InlineData("9999-12-31T23:50:00Z", "55 23 * * *", "00:15:00")]
+    [InlineData("9999-12-31T23:59:00Z", "59 23 * * *", "00:01:00")]
+    public async Task Tick_OccurrenceWhoseWindowLeavesTheCalendar_IsSkippedAndNothingStored(string clock, string cron, string window)
+    {
+        // Only a clock at the very end of 9999 gets here, since occurrences are near now; it must not throw.
+        var time = new FakeTimeProvider(At(clock));
+        await using var harness = await StartAsync(Standup(cron, timeZone: "UTC", window: window), time);
+
+        var report = await harness.Services.Get<ScheduleRunner>().TickAsync(CancellationToken.None);
+
+        Assert.True(report.Skipped > 0);
+        Assert.Equal((0, 0), (report.Created, report.Failed));
+        Assert.Empty(await JobsAsync(harness));
+    }
+
     [Fact]
     public async Task TickAsync_CreatesAScheduledJobAsTheScheduleDescribes()
     {

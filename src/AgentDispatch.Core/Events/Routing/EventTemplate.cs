@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AgentDispatch.Jobs;
 using AgentDispatch.Time;
 
 namespace AgentDispatch.Events.Routing;
@@ -75,10 +76,11 @@ public sealed partial class EventTemplate
             return null;
         }
 
+        // The wall clock as the UTC instant shifted by the zone's offset: TimeZoneInfo.ConvertTime throws where the
+        // shift leaves the calendar (9999-12-31T23:00Z in UTC+14), and then the start is written in UTC instead.
         var zone = e.TimeZone is { } id ? TimeZoneLookup.Find(id) : TimeZoneInfo.Utc;
-        return zone is null
-            ? start.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)
-            : TimeZoneInfo.ConvertTime(start, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        var local = zone is null ? start : Instants.Plus(start, zone.GetUtcOffset(start)) ?? start;
+        return local.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
     }
 
     [GeneratedRegex(@"\{\{\s*(?<name>[A-Za-z.]+)\s*\}\}", RegexOptions.CultureInvariant)]
