@@ -29,9 +29,10 @@ public static class EventLimits
 
     /// <summary>
     /// Each text a meeting id is looked for in (join URL, location, description, answers) is cut to this many
-    /// characters: a room link is near the start, and a default pattern's scan of this much is well inside its time limit.
+    /// characters. Generous because an Outlook body is HTML, styles first, with the room link far down; the
+    /// default pattern scans this much in about a millisecond, well inside its time limit.
     /// </summary>
-    public const int MaxTextLength = 16 * 1024;
+    public const int MaxTextLength = 64 * 1024;
 
     /// <summary>Titles and event type names are cut to this many characters (with an ellipsis).</summary>
     public const int MaxTitleLength = 1024;
