@@ -16,8 +16,9 @@ public static class EventLimits
     public const int MaxIdLength = JsonFields.MaxIdLength;
 
     /// <summary>
-    /// A Microsoft 365 event id. Graph makes these itself (base64 of a binary id, longer for an occurrence of a
-    /// series than 256), so they are not a sender's text; the limit only keeps the job key a sane size.
+    /// A Microsoft 365 event id. Graph makes these itself (base64 of a binary id, about 150 characters today, with
+    /// no length promised), so they are not a sender's text: the limit is looser than <see cref="MaxIdLength"/>
+    /// and only keeps the job key a sane size.
     /// </summary>
     public const int MaxGraphEventIdLength = 1024;
 
