@@ -101,6 +101,20 @@ public sealed class FeedLimitsTests
         }
     }
 
+    [Theory]
+    [InlineData(FeedReading.MaxLabelSummaryLength, false)]
+    [InlineData(FeedReading.MaxLabelSummaryLength + 1, true)]
+    public void SummaryQuotedInAProblemLine_IsCutAtTheLimit(int length, bool cut)
+    {
+        var summary = new string('s', length);
+
+        var result = Parse(Calendar([Event("no-start", $"SUMMARY:{summary}")]));
+
+        var problem = Assert.Single(result.Problems);
+        var quoted = cut ? new string('s', FeedReading.MaxLabelSummaryLength - 1) + EventLimits.Ellipsis : summary;
+        Assert.Contains($"'{quoted}' (UID no-start)", problem, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Attendees_AreReadUpToTheLimit()
     {
