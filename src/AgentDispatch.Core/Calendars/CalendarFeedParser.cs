@@ -31,6 +31,18 @@ public static class CalendarFeedParser
     /// <summary>More occurrences than this from one series in the window is taken for a mistake (FREQ=MINUTELY), not meetings.</summary>
     internal const int MaxOccurrencesPerSeries = 1000;
 
+    /// <summary>
+    /// More VEVENTs than this in one feed is not read at all (a feed is at most <c>Calendars:MaxBytes</c>, and
+    /// every VEVENT is parsed on every poll): the feed is left as it is and its error says why.
+    /// </summary>
+    public const int MaxEvents = 20_000;
+
+    /// <summary>
+    /// More occurrences than this in one feed's window is not applied (each is a ledger write or read on every
+    /// poll): the feed is left as it is and its error says why, rather than some of its meetings dropped.
+    /// </summary>
+    public const int MaxOccurrences = 10_000;
+
     public static CalendarParseResult Parse(string feedName, string icsText, DateTimeOffset now, TimeSpan horizon)
     {
         ArgumentException.ThrowIfNullOrEmpty(feedName);
@@ -41,6 +53,11 @@ public static class CalendarFeedParser
         foreach (var series in components.GroupBy(c => c.Uid, StringComparer.Ordinal))
         {
             SeriesReader.Read(series.Key, [.. series], reading);
+        }
+
+        if (reading.Occurrences.Count > MaxOccurrences)
+        {
+            throw new CalendarFeedException(feedName, $"has {reading.Occurrences.Count} occurrences in the window, more than {MaxOccurrences}: it was not read, its meetings are left as they are.", isTransient: false);
         }
 
         return new CalendarParseResult

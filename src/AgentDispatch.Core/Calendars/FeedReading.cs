@@ -29,7 +29,10 @@ internal sealed class FeedReading(string feed, DateTimeOffset windowStart, DateT
         Problems.Add(problem);
     }
 
-    /// <summary>How problem lines name an event: its summary when it has one, and always its UID.</summary>
+    /// <summary>Longest summary a problem line quotes: each problem line is logged.</summary>
+    public const int MaxLabelSummaryLength = 100;
+
+    /// <summary>How problem lines name an event: its summary (cut) when it has one, and always its UID.</summary>
     public static string Label(CalendarEvent evt, string uid)
-        => MeetingEventMapper.NonEmpty(evt.Summary) is { } summary ? $"'{summary}' (UID {uid})" : $"UID {uid}";
+        => MeetingEventMapper.NonEmpty(evt.Summary) is { } summary ? $"'{EventLimits.Cut(summary, MaxLabelSummaryLength)}' (UID {uid})" : $"UID {uid}";
 }

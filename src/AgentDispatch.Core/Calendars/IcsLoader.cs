@@ -1,3 +1,4 @@
+using AgentDispatch.Events;
 using Ical.Net.CalendarComponents;
 using Ical.Net.Evaluation;
 
@@ -24,6 +25,11 @@ internal static class IcsLoader
             throw new CalendarFeedException(feedName, $"not a valid iCalendar file ({outline.Error}).", isTransient: false);
         }
 
+        if (outline.Events.Count > CalendarFeedParser.MaxEvents)
+        {
+            throw new CalendarFeedException(feedName, $"has {outline.Events.Count} events (VEVENTs), more than {CalendarFeedParser.MaxEvents}: it was not read, its meetings are left as they are.", isTransient: false);
+        }
+
         // Ical.Net is given the VEVENTs as the outline kept them: the properties that are read, nothing else.
         IReadOnlyList<CalendarEvent>? events = null;
         try
@@ -43,6 +49,13 @@ internal static class IcsLoader
             if (string.IsNullOrWhiteSpace(block.Uid))
             {
                 reading.Problems.Add($"VEVENT #{number} has no UID, so it could not be followed from one poll to the next: skipped.");
+                continue;
+            }
+
+            if (block.Uid.Length > EventLimits.MaxIdLength)
+            {
+                // The UID is part of every job key made from the event: cut, it would be another event's.
+                reading.Problems.Add($"VEVENT #{number} has a UID of {block.Uid.Length} characters, more than {EventLimits.MaxIdLength}: skipped.");
                 continue;
             }
 

@@ -28,6 +28,7 @@ internal static class MeetingEventMapper
         var attendees = (evt.Attendees.Count > 0 ? evt.Attendees : series.Attendees)
             .Select(a => PersonOf(a.CommonName, a.Value))
             .OfType<Person>()
+            .Take(EventLimits.MaxAttendees)
             .ToList();
 
         return new MeetingEvent

@@ -52,7 +52,9 @@ public sealed partial class VideoSdkWebhookReceiver(
     /// <summary>The jobs of one room read per delivery: a room holds few.</summary>
     private const int JobsPerRoom = 100;
 
-    private const int MaxIdLength = 256;
+    private const int MaxIdLength = JsonFields.MaxIdLength;
+
+    private const int MaxNameLength = 1024;
 
     public async Task<VideoSdkReceipt> ReceiveAsync(ReadOnlyMemory<byte> body, string? signature, CancellationToken cancellationToken)
     {
@@ -184,14 +186,10 @@ public sealed partial class VideoSdkWebhookReceiver(
     {
         delivery = null!;
         errors = new RequestErrors();
-        JsonDocument json;
-        try
+        // The shared parse: depth, duplicate names, and text that cannot be read as a string (an escaped lone
+        // surrogate, which GetString would throw on below) are refused here, as for every other route.
+        if (JsonFields.ParseObject(body, errors) is not { } json)
         {
-            json = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
-        }
-        catch (JsonException)
-        {
-            errors.Add("body", "The body is not JSON.");
             return false;
         }
 
@@ -255,9 +253,9 @@ public sealed partial class VideoSdkWebhookReceiver(
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: <= 1024 } text)
+        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: <= MaxNameLength } text)
         {
-            errors.Add($"data.{name}", "Must be a string of at most 1024 characters.");
+            errors.Add($"data.{name}", $"Must be a string of at most {MaxNameLength} characters.");
             return null;
         }
 

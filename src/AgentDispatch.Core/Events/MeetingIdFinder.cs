@@ -98,7 +98,7 @@ public sealed class MeetingIdFinder
         Regex regex;
         try
         {
-            regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, EventLimits.PatternTimeout);
         }
         catch (ArgumentException ex)
         {

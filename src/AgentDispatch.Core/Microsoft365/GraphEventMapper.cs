@@ -37,7 +37,7 @@ internal static class GraphEventMapper
             TimeZone = NonEmpty(item.OriginalStartTimeZone) is { } zone && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var tz) ? tz.Id : null,
             Texts = texts,
             Organizer = PersonOf(item.Organizer?.EmailAddress),
-            Attendees = (item.Attendees ?? []).Select(a => PersonOf(a.EmailAddress)).OfType<Person>().ToList(),
+            Attendees = (item.Attendees ?? []).Select(a => PersonOf(a.EmailAddress)).OfType<Person>().Take(EventLimits.MaxAttendees).ToList(),
             Origin = mailbox.Origin,
             DefaultAgentId = mailbox.AgentId,
         };

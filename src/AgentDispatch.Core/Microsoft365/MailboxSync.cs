@@ -151,7 +151,8 @@ public sealed class MailboxSync(
 
     private async Task ApplyAsync(MailboxDefinition mailbox, Microsoft.Graph.Models.Event item, HashSet<string>? present, Counts counts, CancellationToken cancellationToken)
     {
-        if (item.Id is not { Length: > 0 } id)
+        // An id over the limit cannot have made a job (nothing is cut), so there is nothing of it to cancel either.
+        if (item.Id is not { Length: > 0 and <= EventLimits.MaxGraphEventIdLength } id)
         {
             counts.Ignored++;
             return;

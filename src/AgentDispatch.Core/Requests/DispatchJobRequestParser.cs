@@ -52,8 +52,9 @@ public static partial class DispatchJobRequestParser
             errors.Add("specversion", $"must be \"1.0\", not \"{Truncate(version)}\".");
         }
 
-        var id = Attribute("id");
-        var source = Attribute("source");
+        // id and source become the job's key: too long, they are refused like any other id, never cut.
+        var id = Attribute("id") is { } rawId ? JsonFields.CheckId(rawId, "id", errors) : null;
+        var source = Attribute("source") is { } rawSource ? JsonFields.CheckId(rawSource, "source", errors) : null;
         Attribute("type");
 
         if (envelope.TryGetProperty("datacontenttype", out var contentType)

@@ -20,6 +20,24 @@ public sealed record WebhookParse(MeetingEvent? Event, string? Ignored, RequestE
         errors.Add(field, message);
         return Invalid(errors);
     }
+
+    /// <summary>
+    /// Refuses ids over <see cref="EventLimits.MaxIdLength"/>, each named: an id is part of the job's key,
+    /// and cut it would be another meeting's. Null when every id is within the limit.
+    /// </summary>
+    public static WebhookParse? IdsTooLong(params (string Field, string? Id)[] ids)
+    {
+        var errors = new RequestErrors();
+        foreach (var (field, id) in ids)
+        {
+            if (EventLimits.IdTooLong(id) is { } problem)
+            {
+                errors.Add(field, problem);
+            }
+        }
+
+        return errors.Any ? Invalid(errors) : null;
+    }
 }
 
 /// <summary>

@@ -168,6 +168,8 @@ public sealed class VideoSdkWebhookTests(AzuriteCollectionFixture azurite) : IDi
     [InlineData("""{"webhookType":"participant-joined","data":{"meetingId":"room-1","participantId":7}}""")]
     [InlineData("""{"webhookType":"participant-left","data":{"meetingId":"room-1","participantId":"p","leftAt":"yesterday"}}""")]
     [InlineData("""{"webhookType":"session-ended","data":{"meetingId":"room-1"}}""")]
+    [InlineData("""{"webhookType":"participant-joined","data":{"meetingId":"room-\ud800","participantId":"p"}}""")]
+    [InlineData("""{"webhookType":"participant-joined","webhookType":"session-ended","data":{"meetingId":"room-1","participantId":"p"}}""")]
     public async Task Malformed_SignedDeliveries_AreInvalid(string json)
     {
         await using var harness = await StartAsync(new RoomScript { AgentJoinsOnDispatch = false });
@@ -176,6 +178,20 @@ public sealed class VideoSdkWebhookTests(AzuriteCollectionFixture azurite) : IDi
         var receipt = await DeliverAsync(harness, body, Sign(body));
 
         Assert.Equal(VideoSdkReceiptKind.Invalid, receipt.Kind);
+    }
+
+    [Theory]
+    [InlineData(256, VideoSdkReceiptKind.Ignored)]
+    [InlineData(257, VideoSdkReceiptKind.Invalid)]
+    public async Task MeetingId_AtTheLimitIsRead_OverItIsRefusedNamingTheField(int length, VideoSdkReceiptKind expected)
+    {
+        await using var harness = await StartAsync(new RoomScript { AgentJoinsOnDispatch = false });
+        var body = Event("participant-joined", meetingId: new string('r', length));
+
+        var receipt = await DeliverAsync(harness, body, Sign(body));
+
+        Assert.Equal(expected, receipt.Kind);
+        Assert.Equal(expected == VideoSdkReceiptKind.Invalid, receipt.Errors?.Has("data.meetingId") == true);
     }
 
     [Fact]

@@ -37,10 +37,11 @@ public sealed partial class EventTemplate
         return new EventTemplate(template);
     }
 
-    public string Render(MeetingEvent meetingEvent, string meetingId)
+    /// <summary>The template filled in for the event, cut to <paramref name="maxLength"/> characters (with an ellipsis).</summary>
+    public string Render(MeetingEvent meetingEvent, string meetingId, int maxLength = EventLimits.MaxVariableLength)
     {
         ArgumentNullException.ThrowIfNull(meetingEvent);
-        return Placeholder().Replace(_template, match => Value(match.Groups["name"].Value, meetingEvent, meetingId) ?? string.Empty);
+        return EventLimits.Cut(Placeholder().Replace(_template, match => Value(match.Groups["name"].Value, meetingEvent, meetingId) ?? string.Empty), maxLength)!;
     }
 
     private static string? Value(string name, MeetingEvent e, string meetingId)

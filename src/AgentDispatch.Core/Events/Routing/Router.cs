@@ -15,10 +15,18 @@ public sealed record Route(string RuleName, string AgentId, string? VersionId, T
 public sealed class Router
 {
     private readonly IReadOnlyList<CompiledRule> _rules;
+    private readonly TimeSpan _routingTimeout;
 
     public Router(IOptions<RoutingOptions> options)
+        : this(options, EventLimits.RoutingTimeout)
+    {
+    }
+
+    /// <param name="routingTimeout">The time all patterns together may take on one event (tests shorten it).</param>
+    internal Router(IOptions<RoutingOptions> options, TimeSpan routingTimeout)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _routingTimeout = routingTimeout;
         _rules = Compile(options.Value, out var errors);
         if (errors.Count > 0)
         {
@@ -30,22 +38,11 @@ public sealed class Router
 
     /// <summary>The first rule matching <paramref name="meetingEvent"/>, rendered for it; null when none does.</summary>
     /// <exception cref="RegexMatchTimeoutException">
-    /// A rule's pattern ran out of time on the event's text. Routing stops there: going on could hand the
-    /// event to a broader rule further down that was never meant for it.
+    /// A rule's pattern ran out of time on the event's text (<see cref="EventLimits.PatternTimeout"/>), or the
+    /// patterns together ran out of the event's <see cref="EventLimits.RoutingTimeout"/>. Routing stops there:
+    /// going on could hand the event to a broader rule further down that was never meant for it.
     /// </exception>
-    public Route? Match(MeetingEvent meetingEvent, string meetingId)
-    {
-        ArgumentNullException.ThrowIfNull(meetingEvent);
-        foreach (var rule in _rules)
-        {
-            if (rule.Matches(meetingEvent))
-            {
-                return rule.Render(meetingEvent, meetingId);
-            }
-        }
-
-        return null;
-    }
+    public Route? Match(MeetingEvent meetingEvent, string meetingId) => Match(meetingEvent, meetingId, []);
 
     /// <summary>Compiles the rules, collecting an error per bad setting, each naming the setting.</summary>
     public static IReadOnlyList<CompiledRule> Compile(RoutingOptions options, out List<string> errors)
@@ -101,8 +98,27 @@ public sealed class Router
     /// <exception cref="RegexMatchTimeoutException">As for <see cref="Match(MeetingEvent, string)"/>.</exception>
     public Route? Match(MeetingEvent meetingEvent, string meetingId, IReadOnlyList<CompiledRule> more)
     {
+        ArgumentNullException.ThrowIfNull(meetingEvent);
         ArgumentNullException.ThrowIfNull(more);
-        return Match(meetingEvent, meetingId) ?? more.FirstOrDefault(rule => rule.Matches(meetingEvent))?.Render(meetingEvent, meetingId);
+        var budget = new RoutingBudget(_routingTimeout);
+        return _rules.Concat(more).FirstOrDefault(rule => rule.Matches(meetingEvent, budget))?.Render(meetingEvent, meetingId);
+    }
+
+    /// <summary>
+    /// The time left for one event's patterns. Each pattern has its own limit, but a hundred rules each
+    /// just under it would still hold a delivery for many seconds: checked after every pattern.
+    /// </summary>
+    internal sealed class RoutingBudget(TimeSpan limit)
+    {
+        private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        public void Spend(Regex pattern, string text)
+        {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(_start) >= limit)
+            {
+                throw new RegexMatchTimeoutException(text.Length > 64 ? text[..64] : text, pattern.ToString(), limit);
+            }
+        }
     }
 
     /// <summary>One rule ready to match: sets for names, regular expressions with a time limit for untrusted text.</summary>
@@ -201,13 +217,15 @@ public sealed class Router
         /// <summary>The rule's name, as routes and logs give it.</summary>
         public string Name => _name;
 
-        public bool Matches(MeetingEvent e)
+        public bool Matches(MeetingEvent e) => Matches(e, null);
+
+        internal bool Matches(MeetingEvent e, RoutingBudget? budget)
         {
             ArgumentNullException.ThrowIfNull(e);
             return (_sources is null || _sources.Contains(e.Source))
                    && (_eventTypes is null || (e.EventType is { } type && _eventTypes.Contains(type)))
-                   && (_eventTypePattern is null || SafeMatch(_eventTypePattern, e.EventType))
-                   && (_titlePattern is null || SafeMatch(_titlePattern, e.Title))
+                   && (_eventTypePattern is null || SafeMatch(_eventTypePattern, e.EventType, budget))
+                   && (_titlePattern is null || SafeMatch(_titlePattern, e.Title, budget))
                    && (_organizerDomains is null || (e.Organizer?.Domain is { } domain && _organizerDomains.Contains(domain)))
                    && (_attendeeDomains is null || e.Attendees.Any(a => a.Domain is { } d && _attendeeDomains.Contains(d)));
         }
@@ -217,13 +235,24 @@ public sealed class Router
             JsonElement? metadata = null;
             if (_variables.Length > 0)
             {
-                var variables = new JsonArray();
-                foreach (var (name, template) in _variables)
+                // Each value is cut to MaxVariableLength; if all of them still make more metadata than the
+                // API accepts (and VideoSDK and a table row take), the values are cut shorter until it fits.
+                for (var maxLength = EventLimits.MaxVariableLength; ; maxLength /= 2)
                 {
-                    variables.Add(new JsonObject { ["name"] = name, ["value"] = template.Render(e, meetingId) });
-                }
+                    var variables = new JsonArray();
+                    foreach (var (name, template) in _variables)
+                    {
+                        variables.Add(new JsonObject { ["name"] = name, ["value"] = template.Render(e, meetingId, maxLength) });
+                    }
 
-                metadata = JsonSerializer.SerializeToElement(new JsonObject { ["variables"] = variables }, EventsJsonContext.Default.JsonObject);
+                    var bytes = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["variables"] = variables }, EventsJsonContext.Default.JsonObject);
+                    if (bytes.Length <= DispatchRequestParser.MaxMetadataBytes || maxLength == 0)
+                    {
+                        using var document = JsonDocument.Parse(bytes);
+                        metadata = document.RootElement.Clone();
+                        break;
+                    }
+                }
             }
 
             return new Route(_name, _agentId, _versionId, _leadTime, _notAfter, metadata);
@@ -243,7 +272,7 @@ public sealed class Router
 
             try
             {
-                return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, EventLimits.PatternTimeout);
             }
             catch (ArgumentException ex)
             {
@@ -253,7 +282,17 @@ public sealed class Router
         }
 
         // Patterns carry a time limit (see Pattern): on untrusted text they throw rather than hang.
-        private static bool SafeMatch(Regex pattern, string? text) => text is not null && pattern.IsMatch(text);
+        private static bool SafeMatch(Regex pattern, string? text, RoutingBudget? budget)
+        {
+            if (text is null)
+            {
+                return false;
+            }
+
+            var matched = pattern.IsMatch(text);
+            budget?.Spend(pattern, text);
+            return matched;
+        }
     }
 }
 

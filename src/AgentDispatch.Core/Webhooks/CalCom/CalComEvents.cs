@@ -37,8 +37,13 @@ public static class CalComEvents
             return WebhookParse.Invalid("payload.uid", "is required: the booking's uid identifies it.");
         }
 
+        if (WebhookParse.IdsTooLong(("payload.uid", uid), ("payload.rescheduleUid", kind == MeetingEventKind.Rescheduled ? p.Text("rescheduleUid") : null)) is { } tooLong)
+        {
+            return tooLong;
+        }
+
         var answers = p.At("responses") is { ValueKind: JsonValueKind.Object } responses
-            ? string.Join("\n", responses.EnumerateObject().Select(r => ResponseText(r.Value)).Where(t => t is not null))
+            ? string.Join("\n", responses.EnumerateObject().Take(EventLimits.MaxAnswers).Select(r => ResponseText(r.Value)).Where(t => t is not null))
             : null;
         var meetingEvent = new MeetingEvent
         {
@@ -59,7 +64,7 @@ public static class CalComEvents
                 (MeetingEvent.Fields.Description, p.Text("additionalNotes")),
                 (MeetingEvent.Fields.Answers, answers)),
             Organizer = p.At("organizer") is { } o ? new Person(o.Text("name"), o.Text("email")) : null,
-            Attendees = p.Items("attendees").Select(a => new Person(a.Text("name"), a.Text("email"))).ToList(),
+            Attendees = p.Items("attendees").Take(EventLimits.MaxAttendees).Select(a => new Person(a.Text("name"), a.Text("email"))).ToList(),
         };
 
         if (kind != MeetingEventKind.Cancelled && meetingEvent.Start is null)

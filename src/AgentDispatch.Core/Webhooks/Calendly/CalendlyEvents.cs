@@ -32,9 +32,14 @@ public static class CalendlyEvents
             return WebhookParse.Invalid("payload.uri", "is required: the invitee's URI identifies the booking.");
         }
 
+        if (WebhookParse.IdsTooLong(("payload.uri", invitee), ("payload.old_invitee", p.Text("old_invitee"))) is { } tooLong)
+        {
+            return tooLong;
+        }
+
         var scheduled = p.At("scheduled_event");
         var organizer = scheduled?.Items("event_memberships").Select(m => new Person(m.Text("user_name"), m.Text("user_email"))).FirstOrDefault();
-        var answers = string.Join("\n", p.Items("questions_and_answers").Select(qa => qa.Text("answer")).Where(a => a is not null));
+        var answers = string.Join("\n", p.Items("questions_and_answers").Take(EventLimits.MaxAnswers).Select(qa => qa.Text("answer")).Where(a => a is not null));
         var meetingEvent = new MeetingEvent
         {
             Source = JobSources.Calendly,

@@ -50,6 +50,11 @@ public static class StandardMeetingEvents
             return WebhookParse.Invalid("meeting.id", "is required: it identifies the meeting across its events.");
         }
 
+        if (WebhookParse.IdsTooLong(("meeting.id", id), ("meeting.meetingId", m.Text("meetingId"))) is { } tooLong)
+        {
+            return tooLong;
+        }
+
         var meetingEvent = new MeetingEvent
         {
             Source = JobSources.StandardWebhook,
@@ -67,7 +72,7 @@ public static class StandardMeetingEvents
                 (MeetingEvent.Fields.Location, m.Text("location")),
                 (MeetingEvent.Fields.Description, m.Text("description"))),
             Organizer = m.At("organizer") is { } o ? new Person(o.Text("name"), o.Text("email")) : null,
-            Attendees = m.Items("attendees").Select(a => new Person(a.Text("name"), a.Text("email"))).ToList(),
+            Attendees = m.Items("attendees").Take(EventLimits.MaxAttendees).Select(a => new Person(a.Text("name"), a.Text("email"))).ToList(),
         };
 
         if (kind != MeetingEventKind.Cancelled && meetingEvent.Start is null)
