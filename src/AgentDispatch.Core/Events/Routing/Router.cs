@@ -191,7 +191,9 @@ public sealed class Router
                 problems.Add("LeadTime", "must be between 00:00:00 and 1.00:00:00.");
             }
 
-            if (rule.NotAfter is { } notAfter && notAfter <= -(rule.LeadTime ?? TimeSpan.Zero))
+            // Only a lead time in range is negated: -TimeSpan.MinValue overflows.
+            var validLead = rule.LeadTime is { } given && given >= TimeSpan.Zero && given <= TimeSpan.FromDays(1) ? given : TimeSpan.Zero;
+            if (rule.NotAfter is { } notAfter && notAfter <= -validLead)
             {
                 problems.Add("NotAfter", "must end the window after the dispatch time (start - LeadTime).");
             }
