@@ -27,8 +27,11 @@ public sealed class PoisonQueue(StorageClients storage, TimeProvider time)
     /// </summary>
     public const int MaxOriginalChars = 16 * 1024;
 
-    /// <summary>What the envelope may take of the 64 KiB, as JSON text (escapes can make a character six).</summary>
-    private const int MaxEnvelopeChars = 40 * 1024;
+    /// <summary>
+    /// What the envelope may take of a message's 64 KiB, as JSON text: the serializer writes every
+    /// non-ASCII character and quote as a six-character escape, so text and bytes are the same length.
+    /// </summary>
+    private const int MaxEnvelopeChars = 60 * 1024;
 
     private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CreateOnce> _created = new(StringComparer.Ordinal);

@@ -54,7 +54,8 @@ public sealed class HostileHost : IAsyncDisposable
 
     public QueueClient PoisonOf(QueueClient queue) => new(Storage.ConnectionString, queue.Name + "-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
 
-    public static async Task<HostileHost> StartAsync(StorageFixture storage)
+    /// <param name="emulatorOptions">The VideoSDK emulator's, e.g. a webhook signing key the test also holds.</param>
+    public static async Task<HostileHost> StartAsync(StorageFixture storage, EmulatorOptions? emulatorOptions = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         var requests = AzuriteFixture.UniqueName("hostilereq");
@@ -62,7 +63,7 @@ public sealed class HostileHost : IAsyncDisposable
         var ledger = AzuriteFixture.UniqueName("hostileledger");
         var sources = AzuriteFixture.UniqueName("hostilesources");
         var logs = new LogCapture();
-        var emulator = await VideoSdkEmulatorApp.StartAsync(new EmulatorOptions());
+        var emulator = await VideoSdkEmulatorApp.StartAsync(emulatorOptions ?? new EmulatorOptions());
         try
         {
             var app = await DevHostApplication.BuildAsync(
