@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using AgentDispatch.Calendars;
+
+namespace AgentDispatch.Core.Tests.Properties;
+
+/// <summary>Feeds <see cref="CalendarFeedParserProperties"/> found a parser bug with, shrunk to what it takes.</summary>
+public sealed class CalendarFeedRegressionTests
+{
+    private const string Feed = "team";
+
+    private static string Calendar(params string[] lines)
+        => "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n" + string.Concat(lines.Select(l => l + "\r\n")) + "END:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    [Fact]
+    public void Parse_SecondlyRuleFromTheYearOne_IsTakenForAMistakeInsteadOfSteppingForDays()
+    {
+        // Ical.Net stepped through every second from 0001 to the window: 6e10 steps.
+        var watch = Stopwatch.StartNew();
+        var result = CalendarFeedParser.Parse(Feed, Calendar("UID:meet-1", "DTSTART:00010101T230227Z", "RRULE:FREQ=SECONDLY"), new DateTimeOffset(2032, 5, 3, 13, 12, 53, TimeSpan.Zero), TimeSpan.FromDays(31));
+
+        Assert.Empty(result.Occurrences);
+        Assert.Contains("meet-1", result.UnreadUids);
+        Assert.Contains(result.Problems, p => p.Contains("before the window", StringComparison.Ordinal));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+    }
+}
