@@ -159,6 +159,9 @@ internal static class SeriesReader
         DateTime? end;
         try
         {
+            // An override is the one occurrence it replaces: a rule of its own is not expanded. Its first occurrence is
+            // all that is read, and finding it cost Ical.Net minutes for a rule that never matches (BYDAY=53SU, MINUTELY).
+            replacement.RecurrenceRule = null;
             var occurrence = replacement.GetOccurrences(replacement.DtStart!, Evaluation).First();
             start = EventTimes.ToUtc(occurrence.Period.StartTime);
             end = EventTimes.EndOf(replacement, occurrence);

@@ -23,4 +23,19 @@ public sealed class CalendarFeedRegressionTests
         Assert.Contains(result.Problems, p => p.Contains("before the window", StringComparison.Ordinal));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
     }
+
+    [Fact]
+    public void Parse_OverrideWithARuleOfItsOwnThatNeverMatches_IsReadAsItsOneOccurrence()
+    {
+        // Found with DTSTART in the year 0116: Ical.Net looked for the rule's first match for minutes, then gave up.
+        var result = CalendarFeedParser.Parse(
+            Feed,
+            Calendar("UID:meet-1", "RECURRENCE-ID:20320510T080000Z", "DTSTART;TZID=W. Europe Standard Time:20320510T100000", "RRULE:FREQ=MINUTELY;BYDAY=53SU;BYMINUTE=59"),
+            new DateTimeOffset(2032, 5, 3, 13, 12, 53, TimeSpan.Zero),
+            TimeSpan.FromDays(31));
+
+        var occurrence = Assert.Single(result.Occurrences);
+        Assert.Equal(new DateTimeOffset(2032, 5, 10, 8, 0, 0, TimeSpan.Zero), occurrence.Start);
+        Assert.Empty(result.UnreadUids);
+    }
 }
