@@ -48,7 +48,8 @@ public static class CalendarFeedParser
         ArgumentException.ThrowIfNullOrEmpty(feedName);
         ArgumentNullException.ThrowIfNull(icsText);
 
-        var reading = new FeedReading(feedName, now.ToUniversalTime() - LookBack, now.ToUniversalTime() + horizon);
+        // A range to read, so held at the ends of the calendar rather than refused (Instants.Add).
+        var reading = new FeedReading(feedName, Jobs.Instants.Add(now, -LookBack), Jobs.Instants.Add(now, horizon));
         var components = IcsLoader.Load(feedName, icsText, reading);
         foreach (var series in components.GroupBy(c => c.Uid, StringComparer.Ordinal))
         {

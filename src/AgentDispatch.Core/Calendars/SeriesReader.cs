@@ -18,6 +18,13 @@ internal static class SeriesReader
 
     private static readonly DateTime LastDay = new(9999, 12, 31, 0, 0, 0, DateTimeKind.Utc);
 
+    /// <summary>
+    /// Most occurrences of one series gone through before the window. Ical.Net finds the occurrences after a
+    /// time by stepping through every one before it, so a FREQ=SECONDLY rule from the year 1 would keep a poll
+    /// busy for days; a series with this many occurrences in the past is taken for a mistake.
+    /// </summary>
+    internal const int MaxOccurrencesBeforeWindow = 100_000;
+
     public static void Read(string uid, List<FeedComponent> components, FeedReading reading)
     {
         if (components.FirstOrDefault(c => c.Event is null) is { } broken)
@@ -97,18 +104,11 @@ internal static class SeriesReader
         var occurrences = new List<(DateTime Start, DateTime? End)>();
         try
         {
-            foreach (var occurrence in master.Event.GetOccurrences(EventTimes.QueryTime(reading.WindowStart, master.Floating), Evaluation))
+            foreach (var (occurrence, start) in OccurrencesFrom(master.Event, reading.WindowStart.UtcDateTime, o => EventTimes.ToUtc(o.Period.StartTime)))
             {
-                var start = EventTimes.ToUtc(occurrence.Period.StartTime);
                 if (start > reading.WindowEnd.UtcDateTime)
                 {
                     break;
-                }
-
-                if (start < reading.WindowStart.UtcDateTime)
-                {
-                    // Ical.Net also returns occurrences that started before the query time and are still running.
-                    continue;
                 }
 
                 if (occurrences.Count == CalendarFeedParser.MaxOccurrencesPerSeries)
@@ -168,6 +168,9 @@ internal static class SeriesReader
         DateTime? end;
         try
         {
+            // An override is the one occurrence it replaces: a rule of its own is not expanded. Its first occurrence is
+            // all that is read, and finding it cost Ical.Net minutes for a rule that never matches (BYDAY=53SU, MINUTELY).
+            replacement.RecurrenceRule = null;
             var occurrence = replacement.GetOccurrences(replacement.DtStart!, Evaluation).First();
             start = EventTimes.ToUtc(occurrence.Period.StartTime);
             end = EventTimes.EndOf(replacement, occurrence);
@@ -203,9 +206,9 @@ internal static class SeriesReader
     {
         try
         {
-            var from = new CalDateTime(DateOnly.FromDateTime(reading.WindowStart.UtcDateTime.AddDays(-1)));
-            return evt.GetOccurrences(from, Evaluation)
-                .Select(o => DateTime.SpecifyKind(o.Period.StartTime.Value, DateTimeKind.Utc))
+            var from = DateOnly.FromDateTime(reading.WindowStart.UtcDateTime.AddDays(-1)).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            return OccurrencesFrom(evt, from, o => DateTime.SpecifyKind(o.Period.StartTime.Value, DateTimeKind.Utc))
+                .Select(o => o.Start)
                 .Take(CalendarFeedParser.MaxOccurrencesPerSeries)
                 .TakeWhile(start => start <= reading.WindowEnd.UtcDateTime)
                 .Any(start => start.AddDays(1) > reading.WindowStart.UtcDateTime);
@@ -235,6 +238,28 @@ internal static class SeriesReader
     /// </summary>
     private static bool IsOutOfRange(Exception ex) => ex is EvaluationOutOfRangeException or ArgumentOutOfRangeException or OverflowException;
 
+    /// The occurrences starting at or after <paramref name="fromUtc"/>, in order, with their start as <paramref name="startOf"/>
+    /// reads it. Read from the series' start rather than asked of Ical.Net from a time, so that the ones before are
+    /// counted: more than <see cref="MaxOccurrencesBeforeWindow"/> is an <see cref="InvalidOperationException"/>,
+    /// which every caller already treats as a series that cannot be evaluated.
+    /// </summary>
+    private static IEnumerable<(Occurrence Occurrence, DateTime Start)> OccurrencesFrom(CalendarEvent evt, DateTime fromUtc, Func<Occurrence, DateTime> startOf)
+    {
+        var before = 0;
+        foreach (var occurrence in evt.GetOccurrences(null, Evaluation))
+        {
+            var start = startOf(occurrence);
+            if (start >= fromUtc)
+            {
+                yield return (occurrence, start);
+            }
+            else if (++before > MaxOccurrencesBeforeWindow)
+            {
+                throw new InvalidOperationException($"it has more than {MaxOccurrencesBeforeWindow} occurrences before the window, taken for a mistake");
+            }
+        }
+    }
+
     private static bool IsRecurring(CalendarEvent evt)
         => evt.RecurrenceRule is not null || evt.RecurrenceDates.GetAllDates().Any() || evt.RecurrenceDates.GetAllPeriods().Any();
 
@@ -256,8 +281,8 @@ internal static class SeriesReader
                 return true;
             }
 
-            return master.GetOccurrences(EventTimes.QueryTime(new DateTimeOffset(DateTime.SpecifyKind(slot, DateTimeKind.Utc)), master.DtStart!.IsFloating), Evaluation)
-                .Select(o => EventTimes.ToUtc(o.Period.StartTime))
+            return OccurrencesFrom(master, slot, o => EventTimes.ToUtc(o.Period.StartTime))
+                .Select(o => o.Start)
                 .Take(CalendarFeedParser.MaxOccurrencesPerSeries)
                 .TakeWhile(start => start <= slot)
                 .Contains(slot);

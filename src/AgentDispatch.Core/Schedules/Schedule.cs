@@ -1,5 +1,6 @@
 using System.Globalization;
 using AgentDispatch.Dispatch;
+using AgentDispatch.Jobs;
 using Cronos;
 
 namespace AgentDispatch.Schedules;
@@ -47,11 +48,68 @@ public sealed class Schedule
     /// fixed time (<c>30 2 * * *</c>) occurs once, at its first (summer-time) instant, while an expression
     /// with <c>*</c>, a range or a step in the second, minute or hour field occurs in both passes.
     /// Several local times that land on one instant (02:00 and 02:30 both moved to 03:00) are one occurrence.
+    /// A range that ends before it starts has none (Cronos would throw), and neither have the first two days of the
+    /// calendar nor the time after the last occurrence Cronos can compute (see <see cref="CalendarMargin"/>).
     /// </summary>
     public IEnumerable<DateTimeOffset> OccurrencesBetween(DateTimeOffset after, DateTimeOffset until)
-        => _expression.GetOccurrences(after, until, TimeZone, fromInclusive: false, toInclusive: true)
-            .Select(o => o.ToUniversalTime())
-            .Distinct();
+    {
+        var from = after.UtcTicks - DateTimeOffset.MinValue.UtcTicks < CalendarMargin.Ticks ? DateTimeOffset.MinValue + CalendarMargin : after;
+        return from >= until ? [] : Occurrences(from, until).Select(o => o.ToUniversalTime()).Distinct();
+    }
+
+    /// <summary>
+    /// How close to the ends of the calendar Cronos cannot go: it reads occurrences in local time, up to 14 hours
+    /// from UTC and shifted again around a DST change, and a local time before 0001-01-01 or after 9999-12-31 makes
+    /// it throw. Ranges start at least this far from the beginning, and end where Cronos throws near the end.
+    /// </summary>
+    private static readonly TimeSpan CalendarMargin = TimeSpan.FromDays(2);
+
+    /// <summary>
+    /// Cronos's occurrences, one after the other, each strictly after the one before. Where a zone changed its offset
+    /// without DST (Asia/Kathmandu went from +05:30 to +05:45 at 1986-01-01 00:00), Cronos 0.13 answers an occurrence
+    /// at or before the time it was asked after, and its own GetOccurrences repeats it forever; here the question is
+    /// moved on a second at a time until the answer is later.
+    /// </summary>
+    private IEnumerable<DateTimeOffset> Occurrences(DateTimeOffset from, DateTimeOffset until)
+    {
+        var after = from;
+        for (var stuck = 0; stuck < 86_400;)
+        {
+            if (Next(after) is not { } next || next > until)
+            {
+                yield break;
+            }
+
+            if (next > after)
+            {
+                stuck = 0;
+                after = next;
+                yield return next;
+            }
+            else if (Instants.Plus(after, TimeSpan.FromSeconds(1)) is { } later)
+            {
+                stuck++;
+                after = later;
+            }
+            else
+            {
+                yield break;
+            }
+        }
+    }
+
+    private DateTimeOffset? Next(DateTimeOffset after)
+    {
+        try
+        {
+            return _expression.GetNextOccurrence(after, TimeZone, inclusive: false);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // Only at the end of the calendar (the start is kept clear of): no occurrence there could be a job.
+            return null;
+        }
+    }
 
     /// <summary>
     /// The job key of one occurrence: the schedule's name and the occurrence's UTC time. The ledger keeps

@@ -60,7 +60,7 @@ public static class PropertyRun
                     var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
                     try
                     {
-                        await Check.SampleAsync(gen, async candidate =>
+                        await CsCheck.Check.SampleAsync(gen, async candidate =>
                         {
                             try
                             {
@@ -85,6 +85,31 @@ public static class PropertyRun
             }
         }
 
+        return cases;
+    }
+
+    /// <summary>
+    /// As <see cref="CheckAsync"/>, for a property that needs no I/O (a parser, a schedule): <paramref name="ciCases"/>
+    /// scaled by the on-demand multiplier, then a line to <paramref name="writeLine"/> with the count, the time
+    /// taken and the slowest case, which is where a runaway input shows before it becomes a hang.
+    /// </summary>
+    public static int Check<T>(Action<string> writeLine, Gen<T> gen, Action<T> property, int ciCases, Func<T, string>? print = null, int shrinkIterations = 3000)
+    {
+        ArgumentNullException.ThrowIfNull(writeLine);
+        ArgumentNullException.ThrowIfNull(property);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var slowest = (Took: TimeSpan.Zero, Case: 0);
+        var number = 0;
+        var cases = CheckAsync(gen, value =>
+        {
+            var started = clock.Elapsed;
+            property(value);
+            slowest = clock.Elapsed - started > slowest.Took ? (clock.Elapsed - started, number) : slowest;
+            number++;
+            return Task.CompletedTask;
+        }, Cases(ciCases), print ?? (value => value?.ToString() ?? "null"), shrinkIterations).GetAwaiter().GetResult();
+        writeLine(string.Create(CultureInfo.InvariantCulture,
+            $"{cases} cases from seed {Seed} ({ScaleVariable} multiplies them, {SeedVariable} picks others), {clock.Elapsed.TotalSeconds:0.0} s; the slowest, case {slowest.Case}, {slowest.Took.TotalMilliseconds:0} ms."));
         return cases;
     }
 
