@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentDispatch.Events;
 using Ical.Net;
 using Ical.Net.CalendarComponents;
 using Ical.Net.DataTypes;
@@ -42,7 +43,8 @@ internal static class EventTimes
         if (zone is null)
         {
             // Ical.Net 5 resolves a TZID by name (IANA, Windows, common variants) and does not read VTIMEZONE rules.
-            reading.Unread(uid, $"{FeedReading.Label(evt, uid)} uses TZID '{start.TzId}', which is not a known IANA or Windows time zone: skipped, its meetings are left as they are.");
+            // The TZID is the feed's own text, of any length: quoted cut, as the summary is.
+            reading.Unread(uid, $"{FeedReading.Label(evt, uid)} uses TZID '{EventLimits.Cut(start.TzId, FeedReading.MaxQuotedLength)}', which is not a known IANA or Windows time zone: skipped, its meetings are left as they are.");
             return null;
         }
 

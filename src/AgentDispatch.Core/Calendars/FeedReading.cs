@@ -32,6 +32,9 @@ internal sealed class FeedReading(string feed, DateTimeOffset windowStart, DateT
     /// <summary>Longest summary a problem line quotes: each problem line is logged.</summary>
     public const int MaxLabelSummaryLength = 100;
 
+    /// <summary>Longest other text of the feed's own (a TZID) a problem line quotes.</summary>
+    public const int MaxQuotedLength = 100;
+
     /// <summary>How problem lines name an event: its summary (cut) when it has one, and always its UID.</summary>
     public static string Label(CalendarEvent evt, string uid)
         => MeetingEventMapper.NonEmpty(evt.Summary) is { } summary ? $"'{EventLimits.Cut(summary, MaxLabelSummaryLength)}' (UID {uid})" : $"UID {uid}";

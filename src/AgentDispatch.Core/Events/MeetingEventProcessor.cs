@@ -56,7 +56,17 @@ public sealed partial class MeetingEventProcessor(
             return new EventResult(SourceJobStatus.Ignored, "the meeting has already ended");
         }
 
-        var (meetingId, _) = meetingIds.Find(e);
+        string? meetingId;
+        try
+        {
+            (meetingId, _) = meetingIds.Find(e);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // As for a routing pattern: not knowing is no "no meeting id", which would cancel the meeting's job.
+            return new EventResult(SourceJobStatus.Ignored, "a meeting-id pattern timed out on this event's text; the event was not routed");
+        }
+
         if (meetingId is null)
         {
             return await NoLongerRoutedAsync(e, change, "no VideoSDK meeting id was found in the event (meeting id, join URL, location or description)", cancellationToken).ConfigureAwait(false);

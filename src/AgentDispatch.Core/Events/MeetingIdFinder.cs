@@ -44,6 +44,10 @@ public sealed class MeetingIdFinder
     }
 
     /// <summary>The meeting id the event names, or null; and which field it was found in.</summary>
+    /// <exception cref="RegexMatchTimeoutException">
+    /// No field yielded an id and the pattern timed out on at least one: the event may well name a meeting,
+    /// so "none found" would be a guess (and would cancel the meeting's job). The other fields are searched first.
+    /// </exception>
     public (string? MeetingId, string? Field) Find(MeetingEvent meetingEvent)
     {
         ArgumentNullException.ThrowIfNull(meetingEvent);
@@ -54,6 +58,7 @@ public sealed class MeetingIdFinder
         }
 
         var (pattern, fields) = _rules.TryGetValue(meetingEvent.Source, out var rule) ? rule : _default;
+        RegexMatchTimeoutException? timedOut = null;
         foreach (var field in fields)
         {
             if (meetingEvent.Texts.TryGetValue(field, out var text) && !string.IsNullOrEmpty(text))
@@ -66,11 +71,18 @@ public sealed class MeetingIdFinder
                         return (id, field);
                     }
                 }
-                catch (RegexMatchTimeoutException)
+                catch (RegexMatchTimeoutException ex)
                 {
-                    // Untrusted text against a configured pattern: give up on this field rather than hang.
+                    // Untrusted text against a configured pattern: give up on this field rather than hang,
+                    // and try the others; only if none has the id is the timeout the answer.
+                    timedOut ??= ex;
                 }
             }
+        }
+
+        if (timedOut is not null)
+        {
+            throw timedOut;
         }
 
         return (null, null);

@@ -105,9 +105,9 @@ public sealed class DispatchJobService(
             errors.Add(request.NotAfter is null ? "dispatchAt" : "notAfter", $"is too late: the dispatch window closed at {notAfter:o}.");
         }
 
-        if (window is not null && dispatchAt > Instants.Add(now, o.MaxScheduleAhead))
+        if (window is not null && TooFarAhead(dispatchAt, now) is { } tooFar)
         {
-            errors.Add("dispatchAt", $"is too far ahead: at most {o.MaxScheduleAhead.TotalDays:F0} days.");
+            errors.Add("dispatchAt", tooFar);
         }
 
         if (errors.Any)
@@ -150,6 +150,17 @@ public sealed class DispatchJobService(
 
         throw new InvalidOperationException("Too many generations of one derived idempotency key.");
     }
+
+    /// <summary>
+    /// Why a job cannot be (re)scheduled for <paramref name="dispatchAt"/>: further ahead than
+    /// <c>Jobs:MaxScheduleAhead</c>; null when it is not. One rule for new jobs, API moves and source moves.
+    /// </summary>
+    public string? TooFarAhead(DateTimeOffset dispatchAt) => TooFarAhead(dispatchAt, Now());
+
+    private string? TooFarAhead(DateTimeOffset dispatchAt, DateTimeOffset now)
+        => dispatchAt > Instants.Add(now, options.Value.MaxScheduleAhead)
+            ? $"is too far ahead: at most {options.Value.MaxScheduleAhead.TotalDays:F0} days."
+            : null;
 
     public Task<DispatchJob?> GetAsync(string id, CancellationToken cancellationToken)
         => JobIds.IsWellFormed(id) ? ledger.GetAsync(id, cancellationToken) : Task.FromResult<DispatchJob?>(null);
@@ -211,9 +222,9 @@ public sealed class DispatchJobService(
             errors.Add(notAfter is null ? "dispatchAt" : "notAfter", $"is too late: the dispatch window closed at {until:o}.");
         }
 
-        if (window is not null && dispatchAt > Instants.Add(now, options.Value.MaxScheduleAhead))
+        if (window is not null && TooFarAhead(dispatchAt, now) is { } tooFar)
         {
-            errors.Add("dispatchAt", $"is too far ahead: at most {options.Value.MaxScheduleAhead.TotalDays:F0} days.");
+            errors.Add("dispatchAt", tooFar);
         }
 
         if (errors.Any)

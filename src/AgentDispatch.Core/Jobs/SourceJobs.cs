@@ -37,6 +37,7 @@ public sealed class SourceJobs(
     public async Task<SourceJobResult> ScheduleAsync(DispatchJobRequest request, string source, SourceChange change, CancellationToken cancellationToken)
     {
         request = Normalise(request, out var key);
+        var tooFar = TooFarAhead(request);
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             var existing = await ledger.ResolveAsync(key, cancellationToken).ConfigureAwait(false);
@@ -89,6 +90,13 @@ public sealed class SourceJobs(
                         return null;
                     }
 
+                    if (tooFar is not null)
+                    {
+                        // As for a new event that far ahead; the job stays as it was (see TooFarAhead).
+                        verdict = (SourceJobStatus.Ignored, tooFar);
+                        return null;
+                    }
+
                     verdict = (SourceJobStatus.Moved, job.State == JobState.Cancelled ? "the cancelled job was scheduled again" : "job moved to the new time");
                     return Rescheduled(job, request, change, job.ReplacedBy);
                 },
@@ -119,6 +127,7 @@ public sealed class SourceJobs(
     public async Task<SourceJobResult> MoveAsync(string previousKey, DispatchJobRequest request, string source, SourceChange change, CancellationToken cancellationToken)
     {
         request = Normalise(request, out var key);
+        var tooFar = TooFarAhead(request);
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             var old = await ledger.ResolveAsync(previousKey, cancellationToken).ConfigureAwait(false);
@@ -160,6 +169,12 @@ public sealed class SourceJobs(
             {
                 // The old booking's dispatch already happened (or is happening): the new booking is a new meeting time.
                 return await ScheduleAsync(request, source, change, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (tooFar is not null)
+            {
+                // Before anything is cancelled or aliased: the old job stays as it was, at its old time.
+                return new SourceJobResult(SourceJobStatus.Ignored, old, tooFar);
             }
 
             if (await ledger.ResolveAsync(key, cancellationToken).ConfigureAwait(false) is { } other && other.Id != old.Id)
@@ -282,6 +297,24 @@ public sealed class SourceJobs(
         ArgumentNullException.ThrowIfNull(request);
         key = request.SourceKey ?? throw new ArgumentException("A source job needs a SourceKey.", nameof(request));
         return request with { DispatchAt = Instants.Ms(request.DispatchAt), NotAfter = Instants.Ms(request.NotAfter) };
+    }
+
+    /// <summary>
+    /// The answer to a move further ahead than <c>Jobs:MaxScheduleAhead</c>, worded as for a new event that far
+    /// ahead. The job is left as it was, not cancelled: that is the rule for every update the app cannot schedule
+    /// (already over, or a lead time or window that leaves the calendar: see MeetingEventProcessor); only an
+    /// update that no longer wants an agent cancels the job.
+    /// </summary>
+    private string? TooFarAhead(DispatchJobRequest request)
+    {
+        if (request.DispatchAt is not { } at || jobs.TooFarAhead(at) is not { } problem)
+        {
+            return null;
+        }
+
+        var errors = new Requests.RequestErrors();
+        errors.Add("dispatchAt", problem);
+        return "the dispatch window does not allow it: " + errors;
     }
 
     private static string PastChanging(DispatchJob job) => job.State == JobState.Cancelled

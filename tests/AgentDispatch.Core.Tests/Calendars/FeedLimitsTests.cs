@@ -115,6 +115,33 @@ public sealed class FeedLimitsTests
         Assert.Contains($"'{quoted}' (UID no-start)", problem, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(FeedReading.MaxQuotedLength, false)]
+    [InlineData(FeedReading.MaxQuotedLength + 1, true)]
+    [InlineData(100 * 1024, true)]
+    public void UnknownTzidQuotedInAProblemLine_IsCutAtTheLimit(int length, bool cut)
+    {
+        var tzid = new string('z', length);
+
+        var result = Parse(Calendar([Event("zoned", $"DTSTART;TZID={tzid}:20260310T100000", "SUMMARY:Review")]));
+
+        var problem = Assert.Single(result.Problems);
+        var quoted = cut ? new string('z', FeedReading.MaxQuotedLength - 1) + EventLimits.Ellipsis : tzid;
+        Assert.Contains($"uses TZID '{quoted}', which is not a known", problem, StringComparison.Ordinal);
+        Assert.True(problem.Length < 400, $"problem line of {problem.Length} characters");
+    }
+
+    [Fact]
+    public void UnknownTzidQuotedInAProblemLine_IsNotCutInsideASurrogatePair()
+    {
+        // The emoji's high surrogate is the last character the cut would keep: it goes with its pair.
+        var tzid = new string('z', FeedReading.MaxQuotedLength - 2) + "\U0001F600" + new string('z', 50);
+
+        var problem = Assert.Single(Parse(Calendar([Event("zoned", $"DTSTART;TZID={tzid}:20260310T100000")])).Problems);
+
+        Assert.Contains($"uses TZID '{new string('z', FeedReading.MaxQuotedLength - 2)}{EventLimits.Ellipsis}'", problem, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Attendees_AreReadUpToTheLimit()
     {

@@ -56,13 +56,36 @@ public sealed class EventLimitsTests
     }
 
     [Fact]
-    public void MeetingIdFinder_RunawayPatternOnEveryField_FindsNoMeetingId_AndDoesNotThrow()
+    public void MeetingIdFinder_RunawayPatternOnEveryField_ThrowsTheTimeout_SoTheEventIsNotReadAsHavingNoId()
     {
         var finder = new MeetingIdFinder(Settings(("MeetingIds:Pattern", @"^(a+)+$(?<meetingId>x)?"), ("MeetingIds:Fields", "joinUrl,location,description,answers")));
         var texts = new[] { MeetingEvent.Fields.JoinUrl, MeetingEvent.Fields.Location, MeetingEvent.Fields.Description, MeetingEvent.Fields.Answers }
             .ToDictionary(f => f, _ => RunawayText);
 
-        Assert.Equal((null, null), finder.Find(Event(texts: texts)));
+        // MeetingEventProcessor answers this exception with "ignored, nothing changed" (see WebhookLimitsFlowTests).
+        Assert.Throws<RegexMatchTimeoutException>(() => finder.Find(Event(texts: texts)));
+    }
+
+    [Fact]
+    public void MeetingIdFinder_RunawayPatternOnOneField_AndNoIdInTheOthers_ThrowsTheTimeout()
+    {
+        var finder = new MeetingIdFinder(Settings(
+            ("MeetingIds:Pattern", @"^(a+)+$|room=(?<meetingId>[a-z0-9-]+)"), ("MeetingIds:Fields", "location,description")));
+        var e = Event(texts: new Dictionary<string, string>
+        {
+            [MeetingEvent.Fields.Location] = RunawayText,
+            [MeetingEvent.Fields.Description] = "no room here",
+        });
+
+        Assert.Throws<RegexMatchTimeoutException>(() => finder.Find(e));
+    }
+
+    [Fact]
+    public void MeetingIdFinder_NoFieldTimesOut_AndNoneHasAnId_FindsNone()
+    {
+        var finder = new MeetingIdFinder(Settings(("MeetingIds:Pattern", @"^(a+)+$|room=(?<meetingId>[a-z0-9-]+)"), ("MeetingIds:Fields", "location")));
+
+        Assert.Equal((null, null), finder.Find(Event(texts: new Dictionary<string, string> { [MeetingEvent.Fields.Location] = "aaaa" })));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace AgentDispatch.Core.Tests.Webhooks;
 /// <summary>
 /// Signed deliveries at and past the limits through the receiver into the ledger (real Azurite): an
 /// over-long title is stored cut and one job, an over-long id is refused with nothing stored, and a
-/// routing pattern that runs away leaves the meeting's job as it was (docs/event-sources.md#limits).
+/// routing or meeting-id pattern that runs away leaves the meeting's job as it was (docs/event-sources.md#limits).
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class WebhookLimitsFlowTests(AzuriteCollectionFixture azurite)
@@ -37,7 +37,7 @@ public sealed class WebhookLimitsFlowTests(AzuriteCollectionFixture azurite)
         return settings;
     }
 
-    private static byte[] Meeting(string id, string title, DateTimeOffset start, DateTimeOffset timestamp)
+    private static byte[] Meeting(string id, string title, DateTimeOffset start, DateTimeOffset timestamp, string joinUrl = "https://app.videosdk.live/meeting/abcd-efgh-ijkl")
         => Encoding.UTF8.GetBytes(new JsonObject
         {
             ["type"] = "meeting.scheduled",
@@ -45,7 +45,7 @@ public sealed class WebhookLimitsFlowTests(AzuriteCollectionFixture azurite)
             ["meeting"] = new JsonObject
             {
                 ["id"] = id,
-                ["joinUrl"] = "https://app.videosdk.live/meeting/abcd-efgh-ijkl",
+                ["joinUrl"] = joinUrl,
                 ["title"] = title,
                 ["startTime"] = start.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             },
@@ -127,6 +127,26 @@ public sealed class WebhookLimitsFlowTests(AzuriteCollectionFixture azurite)
         Assert.Contains("timed out", runaway.Reason, StringComparison.Ordinal);
         var job = Assert.Single(await AllJobs(harness));
         Assert.Equal((JobState.Scheduled, "agent-2"), (job.State, job.AgentId));
+        Assert.Equal(now.AddHours(2), job.DispatchAt, TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task RunawayMeetingIdPattern_OnTheOnlyField_IsIgnored_AndTheMeetingsJobStaysAsItWas()
+    {
+        // The pattern finds the room in a join URL, and backtracks catastrophically on a long run of a's that does not end it.
+        var settings = Settings(
+            ("MeetingIds:Pattern", @"^(a+)+$|(?<meetingId>[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})"), ("MeetingIds:Fields", "joinUrl"));
+        await using var harness = await JobsHarness.StartAsync(azurite.Fixture, settings: settings);
+        var now = DateTimeOffset.UtcNow;
+        var created = await DeliverAsync(harness, Meeting("crm-1", "Review", now.AddHours(2), now.AddMinutes(-2)), "msg_1");
+
+        var runaway = await DeliverAsync(harness, Meeting("crm-1", "Review", now.AddHours(3), now.AddMinutes(-1), joinUrl: new string('a', 4096) + "!"), "msg_2");
+
+        Assert.Equal(ReceiptKind.Stored, created.Kind);
+        Assert.Equal(ReceiptKind.Ignored, runaway.Kind);
+        Assert.Equal("a meeting-id pattern timed out on this event's text; the event was not routed", runaway.Reason);
+        var job = Assert.Single(await AllJobs(harness));
+        Assert.Equal((JobState.Scheduled, "abcd-efgh-ijkl"), (job.State, job.MeetingId));
         Assert.Equal(now.AddHours(2), job.DispatchAt, TimeSpan.FromSeconds(1));
     }
 }

@@ -45,6 +45,8 @@ public static class CalComEvents
         var answers = p.At("responses") is { ValueKind: JsonValueKind.Object } responses
             ? string.Join("\n", responses.EnumerateObject().Take(EventLimits.MaxAnswers).Select(r => ResponseText(r.Value)).Where(t => t is not null))
             : null;
+        var start = p.ReadTime("startTime");
+        var end = p.ReadTime("endTime");
         var meetingEvent = new MeetingEvent
         {
             Source = JobSources.CalCom,
@@ -53,8 +55,8 @@ public static class CalComEvents
             PreviousKey = kind == MeetingEventKind.Rescheduled && p.Text("rescheduleUid") is { } old ? Key(old) : null,
             EventType = p.Text("type"),
             Title = p.Text("title"),
-            Start = p.Time("startTime"),
-            End = p.Time("endTime"),
+            Start = start.At,
+            End = end.At,
             TimeZone = p.Text("organizer", "timeZone"),
             Texts = Json.Texts(
                 (MeetingEvent.Fields.JoinUrl, p.Text("metadata", "videoCallUrl")),
@@ -67,9 +69,11 @@ public static class CalComEvents
             Attendees = p.Items("attendees").Take(EventLimits.MaxAttendees).Select(a => new Person(a.Text("name"), a.Text("email"))).ToList(),
         };
 
-        if (kind != MeetingEventKind.Cancelled && meetingEvent.Start is null)
+        // A cancel needs no time; a booking needs a start, and an end it gives must be a time.
+        if (kind != MeetingEventKind.Cancelled
+            && WebhookParse.BadTimes("payload.startTime", start, "is required for a booking.", "payload.endTime", end) is { } badTimes)
         {
-            return WebhookParse.Invalid("payload.startTime", "is required for a booking.");
+            return badTimes;
         }
 
         return WebhookParse.Of(meetingEvent, root.Time("createdAt"));

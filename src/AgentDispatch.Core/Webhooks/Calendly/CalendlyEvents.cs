@@ -38,6 +38,8 @@ public static class CalendlyEvents
         }
 
         var scheduled = p.At("scheduled_event");
+        var start = p.ReadTime("scheduled_event", "start_time");
+        var end = p.ReadTime("scheduled_event", "end_time");
         var organizer = scheduled?.Items("event_memberships").Select(m => new Person(m.Text("user_name"), m.Text("user_email"))).FirstOrDefault();
         var answers = string.Join("\n", p.Items("questions_and_answers").Take(EventLimits.MaxAnswers).Select(qa => qa.Text("answer")).Where(a => a is not null));
         var meetingEvent = new MeetingEvent
@@ -49,8 +51,8 @@ public static class CalendlyEvents
             CancelledForReschedule = kind == "invitee.canceled" && p.Flag("rescheduled") == true,
             EventType = scheduled?.Text("name"),
             Title = scheduled?.Text("name"),
-            Start = scheduled?.Time("start_time"),
-            End = scheduled?.Time("end_time"),
+            Start = start.At,
+            End = end.At,
             TimeZone = p.Text("timezone"),
             Texts = Json.Texts(
                 (MeetingEvent.Fields.JoinUrl, scheduled?.Text("location", "join_url")),
@@ -60,9 +62,11 @@ public static class CalendlyEvents
             Attendees = [new Person(p.Text("name"), p.Text("email"))],
         };
 
-        if (meetingEvent.Kind != MeetingEventKind.Cancelled && meetingEvent.Start is null)
+        // A cancel needs no time; a booking needs a start, and an end it gives must be a time.
+        if (meetingEvent.Kind != MeetingEventKind.Cancelled
+            && WebhookParse.BadTimes("payload.scheduled_event.start_time", start, "is required for a booking.", "payload.scheduled_event.end_time", end) is { } badTimes)
         {
-            return WebhookParse.Invalid("payload.scheduled_event.start_time", "is required for a booking.");
+            return badTimes;
         }
 
         return WebhookParse.Of(meetingEvent, root.Time("created_at"));

@@ -55,6 +55,8 @@ public static class StandardMeetingEvents
             return tooLong;
         }
 
+        var start = m.ReadTime("startTime");
+        var end = m.ReadTime("endTime");
         var meetingEvent = new MeetingEvent
         {
             Source = JobSources.StandardWebhook,
@@ -63,8 +65,8 @@ public static class StandardMeetingEvents
             Key = "standard:" + id,
             EventType = type,
             Title = m.Text("title"),
-            Start = m.Time("startTime"),
-            End = m.Time("endTime"),
+            Start = start.At,
+            End = end.At,
             TimeZone = m.Text("timeZone"),
             MeetingId = m.Text("meetingId"),
             Texts = Json.Texts(
@@ -75,9 +77,11 @@ public static class StandardMeetingEvents
             Attendees = m.Items("attendees").Take(EventLimits.MaxAttendees).Select(a => new Person(a.Text("name"), a.Text("email"))).ToList(),
         };
 
-        if (kind != MeetingEventKind.Cancelled && meetingEvent.Start is null)
+        // A cancel needs no time; a scheduled meeting needs a start, and an end it gives must be a time.
+        if (kind != MeetingEventKind.Cancelled
+            && WebhookParse.BadTimes("meeting.startTime", start, "is required for a scheduled meeting.", "meeting.endTime", end) is { } badTimes)
         {
-            return WebhookParse.Invalid("meeting.startTime", "is required for a scheduled meeting.");
+            return badTimes;
         }
 
         return WebhookParse.Of(meetingEvent, occurredAt);
