@@ -323,9 +323,24 @@ public sealed class CalendarFeedParserEdgeTests
         Assert.Empty(result.UnreadUids);
     }
 
+    /// <summary>
+    /// A start inside the calendar whose end is not (9999-12-31T23:59:59Z for an hour) lies past every window:
+    /// its occurrences are read from the series' start and stop at the window's end before the end is worked
+    /// out, so the event is simply not in the window, with nothing to report.
+    /// </summary>
     [Theory]
-    [InlineData("far", "DTSTART:99991231T235959Z", "DURATION:PT1H")]
-    [InlineData("far", "DTSTART:99991231T233000Z", "DURATION:PT1H", "RRULE:FREQ=DAILY")]
+    [InlineData("DTSTART:99991231T235959Z", "DURATION:PT1H")]
+    [InlineData("DTSTART:99991231T233000Z", "DURATION:PT1H", "RRULE:FREQ=DAILY")]
+    public void Parse_EventPastEveryWindowAtTheEndOfTheCalendar_IsNotInTheWindow_WithNothingToReport(params string[] lines)
+    {
+        var result = Parse(Calendar(DailySeries, Event("far", lines), Event("ok", "DTSTART:20260310T110000Z")));
+
+        Assert.Contains(Key("ok", "single"), result.Occurrences.Select(o => o.Key));
+        Assert.DoesNotContain(result.Occurrences, o => o.Key.Contains("\nfar\n", StringComparison.Ordinal));
+        Assert.Empty(result.UnreadUids);
+    }
+
+    [Theory]
     [InlineData("far", "DTSTART;TZID=Etc/GMT+12:99991231T230000", "DURATION:PT1H")]
     [InlineData("far", "DTSTART;TZID=Etc/GMT+12:99991231T230000", "DTEND;TZID=Etc/GMT+12:99991231T233000")]
     [InlineData("far", "DTSTART:20260310T100000Z", "DURATION:P3000000D")]
