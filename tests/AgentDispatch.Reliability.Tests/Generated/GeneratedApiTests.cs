@@ -28,17 +28,11 @@ public sealed class GeneratedApiTests(StorageFixture storage, ITestOutputHelper 
         await using var host = await HostileHost.StartAsync(storage);
         using var probe = new Probe(host, output);
         var now = DateTimeOffset.UtcNow;
-        var sentinelBody = Encoding.UTF8.GetBytes($"{{\"meetingId\":\"{SentinelMeeting}\",\"agentId\":\"hostile-agent\",\"dispatchAt\":\"{now.AddDays(30):O}\",\"idempotencyKey\":\"{Deliveries.SentinelId}\"}}");
-        var seeded = await probe.SendAsync("POST /api/dispatches (sentinel)", HttpMethod.Post, "/api/dispatches", sentinelBody, functionKey: true);
-        Assert.True(seeded.Status == 202, $"the sentinel job was answered {seeded.Status}: {seeded.Body}");
-        var sentinelId = JsonNode.Parse(seeded.Body)!["id"]!.GetValue<string>();
+        var sentinelId = await probe.StoreJobAsync("sentinel", SentinelMeeting, Deliveries.SentinelId);
         var sentinels = (await probe.LedgerAsync()).Keys.ToList();
 
         // The job generated reschedules may move (the sentinel is only ever imitated: once moved, a job is rightly changed later by its wake-up).
-        var targetBody = Encoding.UTF8.GetBytes($"{{\"meetingId\":\"targ-etjo-b001\",\"agentId\":\"hostile-agent\",\"dispatchAt\":\"{now.AddDays(30):O}\"}}");
-        var target = await probe.SendAsync("POST /api/dispatches (target)", HttpMethod.Post, "/api/dispatches", targetBody, functionKey: true);
-        Assert.True(target.Status == 202, $"the target job was answered {target.Status}: {target.Body}");
-        var targetId = JsonNode.Parse(target.Body)!["id"]!.GetValue<string>();
+        var targetId = await probe.StoreJobAsync("target", "targ-etjo-b001");
 
         var valid = 0;
         var keys = new HashSet<string>(StringComparer.Ordinal);

@@ -25,9 +25,7 @@ public sealed class GeneratedNotificationAndSourceTests(StorageFixture storage, 
         await using var host = await HostileHost.StartAsync(storage, new EmulatorOptions { WebhookPrivateKeyPem = key.ExportPkcs8PrivateKeyPem() });
         using var probe = new Probe(host, output);
         var now = DateTimeOffset.UtcNow;
-        var sentinel = await probe.SendAsync("POST /api/dispatches (sentinel)", HttpMethod.Post, "/api/dispatches",
-            Encoding.UTF8.GetBytes($"{{\"meetingId\":\"sent-inel-0001\",\"agentId\":\"hostile-agent\",\"dispatchAt\":\"{now.AddDays(30):O}\"}}"), functionKey: true);
-        Assert.True(sentinel.Status == 202, $"the sentinel job was answered {sentinel.Status}: {sentinel.Body}");
+        await probe.StoreJobAsync("sentinel", "sent-inel-0001");
         var sentinels = (await probe.LedgerAsync()).Keys.ToList();
 
         const string Route = "POST /api/webhooks/videosdk";

@@ -30,10 +30,7 @@ public sealed class GeneratedQueueTests(StorageFixture storage, ITestOutputHelpe
         await using var host = await HostileHost.StartAsync(storage);
         using var probe = new Probe(host, output);
         var now = DateTimeOffset.UtcNow;
-        var sentinel = await probe.SendAsync("POST /api/dispatches (sentinel)", HttpMethod.Post, "/api/dispatches",
-            Encoding.UTF8.GetBytes($"{{\"meetingId\":\"sent-inel-0001\",\"agentId\":\"hostile-agent\",\"dispatchAt\":\"{now.AddDays(30):O}\"}}"), functionKey: true);
-        Assert.True(sentinel.Status == 202, $"the sentinel job was answered {sentinel.Status}: {sentinel.Body}");
-        var sentinelId = JsonNode.Parse(sentinel.Body)!["id"]!.GetValue<string>();
+        var sentinelId = await probe.StoreJobAsync("sentinel", "sent-inel-0001");
         var sentinels = (await probe.LedgerAsync()).Keys.ToList();
 
         // Wake-ups first, while no job is due: none may add a job or touch the sentinel.

@@ -65,6 +65,19 @@ public sealed class Probe(HostileHost host, ITestOutputHelper output) : IDisposa
         return answer;
     }
 
+    /// <summary>
+    /// Stores a job 30 days ahead through the API, as the sentinel a run must leave untouched (so far ahead
+    /// that the app itself has no reason to change it during a run). Returns its id.
+    /// </summary>
+    public async Task<string> StoreJobAsync(string what, string meetingId, string? idempotencyKey = null)
+    {
+        var key = idempotencyKey is null ? "" : $",\"idempotencyKey\":\"{idempotencyKey}\"";
+        var body = $"{{\"meetingId\":\"{meetingId}\",\"agentId\":\"hostile-agent\",\"dispatchAt\":\"{DateTimeOffset.UtcNow.AddDays(30):O}\"{key}}}";
+        var answer = await SendAsync($"POST /api/dispatches ({what})", HttpMethod.Post, "/api/dispatches", System.Text.Encoding.UTF8.GetBytes(body), functionKey: true);
+        Assert.True(answer.Status == 202, $"the {what} job was answered {answer.Status}: {answer.Body}");
+        return System.Text.Json.Nodes.JsonNode.Parse(answer.Body)!["id"]!.GetValue<string>();
+    }
+
     /// <summary>2xx or 4xx, never 5xx; a 4xx is <c>application/problem+json</c>; no canary secret comes back.</summary>
     public static void CheckAnswer(string route, Answer answer)
     {
