@@ -103,9 +103,15 @@ public sealed class GeneratedApiTests(StorageFixture storage, ITestOutputHelper 
         var times = HostileGen.Time(now);
         var keys = Deliveries.Key(Deliveries.SentinelId, Gen.String[Gen.Char.AlphaNumeric, 16, 16].Select(k => "api-" + k));
         var notAfter = Gen.Frequency((7, Gen.Const((TimeText?)null)), (3, times.Select(t => (TimeText?)t)));
-        return Gen.Select(times, notAfter, keys, HostileGen.RoomId, Mutation.Rate, Gen.Bool).SelectMany(drawn =>
+
+        // Where status events would go: only loopback, private or malformed addresses, all refused here, so
+        // nothing is ever sent off this machine (no host name either: checking one would ask DNS).
+        var callbacks = Gen.Frequency((3, Gen.Const((string?)null)), (1, Gen.OneOf<string?>(
+            "https://127.0.0.1:9/hook", "http://127.0.0.1:9/hook", "https://[::1]:9/", "https://10.0.0.1/hook", "https://192.168.0.1/", "http://localhost:9/x",
+            "ftp://127.0.0.1/", "javascript:alert(1)", "/relative/hook", "https://user:pass@127.0.0.1/", "https://127.0.0.1:99999/", "")));
+        return Gen.Select(times, notAfter, keys, HostileGen.RoomId, Mutation.Rate, Gen.Bool, callbacks).SelectMany(drawn =>
         {
-            var (at, until, key, meeting, rate, header) = drawn;
+            var (at, until, key, meeting, rate, header, callback) = drawn;
 
             // A header holds printable ASCII only (HttpClient refuses the rest; the hostile corpus sends the rest byte for byte).
             var keyInHeader = header && !cloudEvent && key.All(c => c is >= ' ' and < '\u007F');
@@ -124,6 +130,11 @@ public sealed class GeneratedApiTests(StorageFixture storage, ITestOutputHelper 
                 fields.Add(new("idempotencyKey", GenJson.Of(key)));
             }
 
+            if (callback is not null)
+            {
+                fields.Add(new("callbackUrl", GenJson.Of(callback)));
+            }
+
             GenJson template = new GenJson.Map(fields);
             if (cloudEvent)
             {
@@ -138,7 +149,7 @@ public sealed class GeneratedApiTests(StorageFixture storage, ITestOutputHelper 
                 var route = cloudEvent ? "POST /api/dispatches (CloudEvent)" : "POST /api/dispatches";
                 // A header value loses its surrounding spaces and tabs on the way (RFC 9110 5.5): the key is what is left.
                 var sent = keyInHeader ? key.Trim(' ', '\t') : key;
-                var valid = text == original && at.Schedulable && until is null && sent != Deliveries.SentinelId && HostileGen.IsAcceptableId(sent) && !cloudEvent;
+                var valid = text == original && at.Schedulable && until is null && callback is null && sent != Deliveries.SentinelId && HostileGen.IsAcceptableId(sent) && !cloudEvent;
                 return new ApiRequest(route, HttpMethod.Post, path, Encoding.UTF8.GetBytes(text), keyInHeader ? key : null, sent, valid, Changes: true);
             });
         });
