@@ -68,13 +68,19 @@ public static class EventLimits
         }
 
         var ellipsis = max > Ellipsis.Length ? Ellipsis : "";
-        var keep = Math.Max(0, max - ellipsis.Length);
-        if (keep > 0 && char.IsHighSurrogate(text[keep - 1]))
+        return Prefix(text, Math.Max(0, max - ellipsis.Length)) + ellipsis;
+    }
+
+    /// <summary>The first <paramref name="max"/> characters of <paramref name="text"/>, one fewer where the last would be half a surrogate pair.</summary>
+    public static string Prefix(string text, int max)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length <= max)
         {
-            keep--;
+            return text;
         }
 
-        return string.Concat(text.AsSpan(0, keep), ellipsis);
+        return text[..(max > 0 && char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];
     }
 
     /// <summary>The texts with each value cut to <see cref="MaxTextLength"/>; the same dictionary when none is over.</summary>

@@ -43,14 +43,13 @@ public sealed class PoisonQueue(StorageClients storage, TimeProvider time)
             .EnsureAsync(cancellationToken).ConfigureAwait(false);
         ArgumentNullException.ThrowIfNull(originalText);
         // Never between the two halves of a surrogate pair: half of one is not text, and would be written as U+FFFD.
-        var keep = MaxOriginalChars - (originalText.Length > MaxOriginalChars && char.IsHighSurrogate(originalText[MaxOriginalChars - 1]) ? 1 : 0);
-        var original = originalText.Length <= MaxOriginalChars ? originalText : originalText[..keep] + $"... [cut: {originalText.Length} characters in all]";
+        var original = originalText.Length <= MaxOriginalChars ? originalText : Events.EventLimits.Prefix(originalText, MaxOriginalChars) + $"... [cut: {originalText.Length} characters in all]";
         var poisoned = new PoisonedMessage(reason, errors, sourceQueue, messageId, dequeueCount, time.GetUtcNow(), original);
         var envelope = JsonSerializer.Serialize(poisoned, JobsJsonContext.Default.PoisonedMessage);
         if (envelope.Length > MaxEnvelopeChars)
         {
             // Still too large (a long reason, long field names): keep the reason's start and the original, drop the rest.
-            poisoned = poisoned with { Reason = reason.Length > 1024 ? reason[..1024] + "..." : reason, Errors = null };
+            poisoned = poisoned with { Reason = reason.Length > 1024 ? Events.EventLimits.Prefix(reason, 1024) + "..." : reason, Errors = null };
             envelope = JsonSerializer.Serialize(poisoned, JobsJsonContext.Default.PoisonedMessage);
         }
 

@@ -98,7 +98,7 @@ public sealed class GeneratedApiTests(StorageFixture storage, ITestOutputHelper 
     }
 
     /// <summary>A job request, plain or as a CloudEvent, from a valid one: its key fresh or like the sentinel's, its times any.</summary>
-    internal static Gen<ApiRequest> Create(DateTimeOffset now, string path, bool cloudEvent)
+    internal static Gen<ApiRequest> Create(DateTimeOffset now, string path, bool cloudEvent, bool ascii = false)
     {
         var times = HostileGen.Time(now);
         var keys = Deliveries.Key(Deliveries.SentinelId, Gen.String[Gen.Char.AlphaNumeric, 16, 16].Select(k => "api-" + k));
@@ -142,10 +142,10 @@ public sealed class GeneratedApiTests(StorageFixture storage, ITestOutputHelper 
                     new("type", GenJson.Of("agentdispatch.dispatch")), new("data", template)]);
             }
 
-            var original = template.Write();
+            var original = template.Write(ascii);
             return Mutation.Of(template, rate, name => name is "dispatchAt" or "notAfter" ? times.Select(t => GenJson.Of(t.Text)) : null).Select(tree =>
             {
-                var text = tree.Write();
+                var text = tree.Write(ascii);
                 var route = cloudEvent ? "POST /api/dispatches (CloudEvent)" : "POST /api/dispatches";
                 // A header value loses its surrounding spaces and tabs on the way (RFC 9110 5.5): the key is what is left.
                 var sent = keyInHeader ? key.Trim(' ', '\t') : key;

@@ -30,37 +30,40 @@ public abstract record GenJson
         return From(document.RootElement);
     }
 
-    public string Write()
+    public string Write() => Write(ascii: false);
+
+    /// <param name="ascii">Every character past ASCII as a <c>\uXXXX</c> escape, as System.Text.Json writes it.</param>
+    public string Write(bool ascii)
     {
         var text = new StringBuilder();
-        Write(text);
+        Write(text, ascii);
         return text.ToString();
     }
 
-    protected abstract void Write(StringBuilder text);
+    protected abstract void Write(StringBuilder text, bool ascii);
 
     public override string ToString() => Write();
 
     public sealed record Text(string Value) : GenJson
     {
-        protected override void Write(StringBuilder text) => Quote(text, Value);
+        protected override void Write(StringBuilder text, bool ascii) => Quote(text, Value, ascii);
     }
 
     /// <summary>A number, <c>true</c>, <c>false</c> or <c>null</c>, written as it is.</summary>
     public sealed record Literal(string Json) : GenJson
     {
-        protected override void Write(StringBuilder text) => text.Append(Json);
+        protected override void Write(StringBuilder text, bool ascii) => text.Append(Json);
     }
 
     public sealed record List(IReadOnlyList<GenJson> Items) : GenJson
     {
-        protected override void Write(StringBuilder text)
+        protected override void Write(StringBuilder text, bool ascii)
         {
             text.Append('[');
             for (var i = 0; i < Items.Count; i++)
             {
                 text.Append(i == 0 ? "" : ",");
-                Items[i].Write(text);
+                Items[i].Write(text, ascii);
             }
 
             text.Append(']');
@@ -71,29 +74,29 @@ public abstract record GenJson
     {
         public GenJson? this[string name] => Properties.LastOrDefault(p => p.Key == name).Value;
 
-        protected override void Write(StringBuilder text)
+        protected override void Write(StringBuilder text, bool ascii)
         {
             text.Append('{');
             for (var i = 0; i < Properties.Count; i++)
             {
                 text.Append(i == 0 ? "" : ",");
-                Quote(text, Properties[i].Key);
+                Quote(text, Properties[i].Key, ascii);
                 text.Append(':');
-                Properties[i].Value.Write(text);
+                Properties[i].Value.Write(text, ascii);
             }
 
             text.Append('}');
         }
     }
 
-    /// <summary>JSON string escaping that keeps what is there: a lone surrogate is escaped, not replaced.</summary>
-    private static void Quote(StringBuilder text, string value)
+    /// <summary>JSON string escaping that keeps what is there: a lone surrogate is escaped, not replaced (and, <paramref name="ascii"/>, all past ASCII).</summary>
+    private static void Quote(StringBuilder text, string value, bool ascii)
     {
         text.Append('"');
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]) && !ascii)
             {
                 text.Append(c).Append(value[++i]);
             }
@@ -101,7 +104,7 @@ public abstract record GenJson
             {
                 text.Append('\\').Append(c);
             }
-            else if (c < 0x20 || char.IsSurrogate(c))
+            else if (c < 0x20 || char.IsSurrogate(c) || (ascii && c >= 0x7F))
             {
                 text.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
             }
